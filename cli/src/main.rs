@@ -1,1 +1,244 @@
-fn main() {}
+//! `keel`: build, run and (in later releases) prove RV32IM guest programs.
+
+use anyhow::{bail, Context, Result};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
+use keel_executor::{run, Input, Program, RunOptions, RunResult, Termination, DEFAULT_MAX_CYCLES};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// keel — a RISC-V zkVM whose proofs are checked on Ethereum.
+///
+/// Write a guest program in Rust (no_std + alloc, depending on `keel-guest`), build it into an
+/// RV32IM ELF, and run it. Proving, wrapping and on-chain verification arrive with the next
+/// releases.
+///
+/// Typical session:
+///
+///   keel build prover/guests/fibonacci        # prints the ELF path
+///
+///   keel run prover/guests/fibonacci --input-hex 0a   # builds if needed, runs with n = 10
+#[derive(Parser, Debug)]
+#[command(name = "keel", version, about, long_about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Subcommand, Debug)]
+enum Cmd {
+    /// Build a guest crate into an RV32IM ELF and print the ELF's path.
+    ///
+    /// Uses the guest toolchain installed by scripts/install.sh (Debian's rustc-web with
+    /// -Zbuild-std, target riscv32im-unknown-none-elf, linker ld.lld-22). The crate only needs a
+    /// dependency on keel-guest and a `keel_guest::entry!(main);`.
+    Build(BuildArgs),
+    /// Execute an ELF (or a guest crate, built first) and print its exit code, cycle count,
+    /// stdout, public values and their digest.
+    ///
+    /// Private input is a list of frames that the guest reads in order: each --input FILE and
+    /// each --input-hex HEX adds one frame, in command-line order. `keel_guest::io::read_vec()`
+    /// returns a frame's raw bytes; `io::read::<T>()` decodes a frame with postcard (a u32 below
+    /// 128 is one byte: `--input-hex 0a` is 10).
+    ///
+    /// keel exits non-zero with one line on stderr when the program cannot run to completion
+    /// (malformed ELF, illegal instruction, memory fault, cycle limit, ...). A guest that exits
+    /// with a non-zero code is a completed run: its code is reported and keel exits 0.
+    Run(RunArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct BuildArgs {
+    /// Path to the guest crate (the directory holding its Cargo.toml).
+    crate_dir: PathBuf,
+    /// Build only this binary target of the crate.
+    #[arg(long)]
+    bin: Option<String>,
+    /// Build with the dev profile instead of release (slower guests, more cycles).
+    #[arg(long)]
+    debug: bool,
+    /// Do not touch the network (dependencies must already be fetched).
+    #[arg(long)]
+    offline: bool,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// The guest: an RV32IM ELF file, or a guest crate directory to build first.
+    program: PathBuf,
+    /// Add the contents of FILE as one private input frame (repeatable).
+    #[arg(long, value_name = "FILE")]
+    input: Vec<PathBuf>,
+    /// Add the bytes spelled by HEX (optionally 0x-prefixed) as one input frame (repeatable).
+    #[arg(long, value_name = "HEX")]
+    input_hex: Vec<String>,
+    /// Stop with an error after this many instructions.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CYCLES)]
+    max_cycles: u64,
+    /// Print one JSON object instead of text (stdout/stderr as UTF-8 with lossy replacement).
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() {
+    let matches = Cli::command().get_matches();
+    let result = Cli::from_arg_matches(&matches)
+        .map_err(anyhow::Error::from)
+        .and_then(|cli| dispatch(cli, &matches));
+    if let Err(err) = result {
+        // One line: the error and its causes, outermost first.
+        let chain: Vec<String> = err.chain().map(|c| c.to_string()).collect();
+        eprintln!("error: {}", chain.join(": "));
+        std::process::exit(1);
+    }
+}
+
+fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<()> {
+    match cli.command {
+        Cmd::Build(args) => {
+            let options = keel_build::BuildOptions {
+                release: !args.debug,
+                bin: args.bin.clone(),
+                offline: args.offline,
+                ..Default::default()
+            };
+            let elfs = keel_build::build_guest(&args.crate_dir, &options)
+                .with_context(|| format!("building {}", args.crate_dir.display()))?;
+            for elf in elfs {
+                println!("{}", elf.display());
+            }
+            Ok(())
+        }
+        Cmd::Run(args) => {
+            let run_matches = matches
+                .subcommand_matches("run")
+                .context("internal: no run matches")?;
+            cmd_run(&args, run_matches)
+        }
+    }
+}
+
+/// The input frames in command-line order (clap keeps each flag's values separately).
+fn input_frames(args: &RunArgs, matches: &ArgMatches) -> Result<Input> {
+    let mut frames: Vec<(usize, Vec<u8>)> = Vec::new();
+    let files = matches
+        .indices_of("input")
+        .into_iter()
+        .flatten()
+        .zip(&args.input);
+    for (index, path) in files {
+        let bytes =
+            std::fs::read(path).with_context(|| format!("reading input {}", path.display()))?;
+        frames.push((index, bytes));
+    }
+    let hexes = matches
+        .indices_of("input_hex")
+        .into_iter()
+        .flatten()
+        .zip(&args.input_hex);
+    for (index, text) in hexes {
+        let digits = text.trim().trim_start_matches("0x");
+        let bytes =
+            hex::decode(digits).with_context(|| format!("--input-hex {text:?} is not hex"))?;
+        frames.push((index, bytes));
+    }
+    frames.sort_by_key(|(index, _)| *index);
+    let mut input = Input::new();
+    for (_, bytes) in frames {
+        input.write_bytes(bytes);
+    }
+    Ok(input)
+}
+
+/// Loads the ELF at `path`, building the crate first if `path` is a crate directory.
+fn load_program(path: &Path) -> Result<Program> {
+    let elf_path = if path.is_dir() {
+        let options = keel_build::BuildOptions::default();
+        let mut elfs = keel_build::build_guest(path, &options)
+            .with_context(|| format!("building {}", path.display()))?;
+        if elfs.len() != 1 {
+            bail!(
+                "{} builds {} binaries; pass one ELF path instead",
+                path.display(),
+                elfs.len()
+            );
+        }
+        elfs.remove(0)
+    } else {
+        path.to_path_buf()
+    };
+    let bytes =
+        std::fs::read(&elf_path).with_context(|| format!("reading {}", elf_path.display()))?;
+    Program::from_elf(&bytes).with_context(|| format!("loading {}", elf_path.display()))
+}
+
+#[derive(Serialize)]
+struct RunReport<'a> {
+    exit_code: u32,
+    termination: Termination,
+    cycles: u64,
+    elapsed_ms: f64,
+    stdout: String,
+    stderr: String,
+    public_values: String,
+    public_values_digest: String,
+    #[serde(skip)]
+    result: &'a RunResult,
+}
+
+fn cmd_run(args: &RunArgs, matches: &ArgMatches) -> Result<()> {
+    let input = input_frames(args, matches)?;
+    let program = load_program(&args.program)?;
+    let options = RunOptions {
+        max_cycles: args.max_cycles,
+    };
+    let start = Instant::now();
+    let result = run(&program, input, &options)
+        .with_context(|| format!("running {}", args.program.display()))?;
+    let elapsed = start.elapsed();
+    let report = RunReport {
+        exit_code: result.exit_code,
+        termination: result.termination,
+        cycles: result.cycles,
+        elapsed_ms: elapsed.as_secs_f64() * 1e3,
+        stdout: String::from_utf8_lossy(&result.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&result.stderr).into_owned(),
+        public_values: format!("0x{}", hex::encode(&result.public_values)),
+        public_values_digest: format!("0x{}", hex::encode(result.public_values_digest)),
+        result: &result,
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(());
+    }
+    print_report(&report);
+    Ok(())
+}
+
+fn print_report(report: &RunReport) {
+    let result = report.result;
+    if !result.stdout.is_empty() {
+        println!("--- guest stdout ---");
+        print!("{}", report.stdout);
+        if !report.stdout.ends_with('\n') {
+            println!();
+        }
+        println!("--------------------");
+    }
+    if !result.stderr.is_empty() {
+        eprint!("{}", report.stderr);
+    }
+    let rate = report.cycles as f64 / (report.elapsed_ms / 1e3).max(1e-9);
+    println!("exit code:            {}", report.exit_code);
+    println!(
+        "cycles:               {} ({:.1} M instr/s)",
+        report.cycles,
+        rate / 1e6
+    );
+    println!(
+        "public values:        {} bytes {}",
+        result.public_values.len(),
+        report.public_values
+    );
+    println!("public values digest: {}", report.public_values_digest);
+}

@@ -109,10 +109,16 @@ impl Program {
             return Err(ElfError::NotExecutable(e_type));
         }
         if e_flags & EF_RISCV_RVC != 0 {
-            return Err(ElfError::UnsupportedFlags(e_flags, "compressed instructions (RVC)"));
+            return Err(ElfError::UnsupportedFlags(
+                e_flags,
+                "compressed instructions (RVC)",
+            ));
         }
         if e_flags & EF_RISCV_FLOAT_ABI != 0 {
-            return Err(ElfError::UnsupportedFlags(e_flags, "a hardware floating-point ABI"));
+            return Err(ElfError::UnsupportedFlags(
+                e_flags,
+                "a hardware floating-point ABI",
+            ));
         }
         if e_flags & EF_RISCV_RVE != 0 {
             return Err(ElfError::UnsupportedFlags(e_flags, "the RV32E base ISA"));
@@ -162,7 +168,9 @@ impl Program {
                     mem_size,
                 });
             }
-            let data = r.slice("segment data", offset as u64, file_size as u64)?.to_vec();
+            let data = r
+                .slice("segment data", offset as u64, file_size as u64)?
+                .to_vec();
             let executable = flags & PF_X != 0;
             let writable = flags & PF_W != 0;
             if executable && writable {

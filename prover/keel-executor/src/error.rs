@@ -192,7 +192,9 @@ pub enum ExecError {
         committed: usize,
     },
     /// The digest passed to `halt` is not the SHA-256 of the committed bytes.
-    #[error("halt digest {claimed} does not match sha256 of the {committed} committed bytes ({actual})")]
+    #[error(
+        "halt digest {claimed} does not match sha256 of the {committed} committed bytes ({actual})"
+    )]
     DigestMismatch {
         /// Hex of the digest the guest passed.
         claimed: String,

@@ -93,7 +93,10 @@ impl Code {
     fn new(program: &Program) -> Code {
         let code_segments = || program.segments.iter().filter(|s| s.executable);
         let base = code_segments().map(|s| s.vaddr).min().unwrap_or(0);
-        let end = code_segments().map(|s| s.vaddr as u64 + s.data.len() as u64).max().unwrap_or(0);
+        let end = code_segments()
+            .map(|s| s.vaddr as u64 + s.data.len() as u64)
+            .max()
+            .unwrap_or(0);
         let mut slots = vec![Slot::NoCode; (end.saturating_sub(base as u64) / 4) as usize];
         for segment in code_segments() {
             let first = ((segment.vaddr - base) / 4) as usize;
@@ -202,7 +205,12 @@ impl Machine {
                     next = a.wrapping_add(imm) & !1;
                     pc.wrapping_add(4)
                 }
-                Opcode::Beq | Opcode::Bne | Opcode::Blt | Opcode::Bge | Opcode::Bltu | Opcode::Bgeu => {
+                Opcode::Beq
+                | Opcode::Bne
+                | Opcode::Blt
+                | Opcode::Bge
+                | Opcode::Bltu
+                | Opcode::Bgeu => {
                     let taken = match inst.opcode {
                         Opcode::Beq => a == b,
                         Opcode::Bne => a != b,
@@ -321,7 +329,10 @@ impl Machine {
                 });
             }
             if next & 3 != 0 {
-                return Err(ExecError::MisalignedPc { target: next, from: pc });
+                return Err(ExecError::MisalignedPc {
+                    target: next,
+                    from: pc,
+                });
             }
             from = pc;
             pc = next;
@@ -343,7 +354,10 @@ impl Machine {
         match number {
             abi::SYS_WRITE => {
                 let (fd, ptr, len) = (args[0], args[1], args[2]);
-                bytes = self.memory.read_bytes(ptr, len).map_err(|f| mem_error(f, pc))?;
+                bytes = self
+                    .memory
+                    .read_bytes(ptr, len)
+                    .map_err(|f| mem_error(f, pc))?;
                 match fd {
                     abi::FD_STDOUT => self.stdout.extend_from_slice(&bytes),
                     abi::FD_STDERR => self.stderr.extend_from_slice(&bytes),
@@ -365,18 +379,28 @@ impl Machine {
                     None => return Err(bad("no input frame left".into())),
                 };
                 if frame_len != len as usize {
-                    return Err(bad(format!("asked for {len} bytes, the next frame has {frame_len}")));
+                    return Err(bad(format!(
+                        "asked for {len} bytes, the next frame has {frame_len}"
+                    )));
                 }
                 let frame = self.input.pop().unwrap_or_default();
-                self.memory.write_bytes(ptr, &frame).map_err(|f| mem_error(f, pc))?;
+                self.memory
+                    .write_bytes(ptr, &frame)
+                    .map_err(|f| mem_error(f, pc))?;
                 bytes = frame;
             }
             abi::SYS_COMMIT => {
-                bytes = self.memory.read_bytes(args[0], args[1]).map_err(|f| mem_error(f, pc))?;
+                bytes = self
+                    .memory
+                    .read_bytes(args[0], args[1])
+                    .map_err(|f| mem_error(f, pc))?;
                 self.public_values.extend_from_slice(&bytes);
             }
             abi::SYS_HALT => {
-                bytes = self.memory.read_bytes(args[1], 32).map_err(|f| mem_error(f, pc))?;
+                bytes = self
+                    .memory
+                    .read_bytes(args[1], 32)
+                    .map_err(|f| mem_error(f, pc))?;
                 let claimed: [u8; 32] = bytes.as_slice().try_into().unwrap_or([0; 32]);
                 let actual: [u8; 32] = Sha256::digest(&self.public_values).into();
                 if claimed != actual {

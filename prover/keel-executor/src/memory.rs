@@ -95,7 +95,10 @@ impl Memory {
     pub fn load_word(&self, addr: u32) -> Result<u32, Fault> {
         let index = self.table[(addr >> PAGE_SHIFT) as usize] & !WRITABLE;
         if index >= FIRST_BACKED {
-            Ok(self.pages[(index - FIRST_BACKED) as usize][((addr >> 2) as usize) % WORDS_PER_PAGE])
+            Ok(
+                self.pages[(index - FIRST_BACKED) as usize]
+                    [((addr >> 2) as usize) % WORDS_PER_PAGE],
+            )
         } else if index == ZERO_PAGE {
             Ok(0)
         } else {

@@ -24,7 +24,11 @@ pub struct RawSegment {
 pub fn elf_from_instructions(code_addr: u32, code: &[Instruction], data: &[RawSegment]) -> Vec<u8> {
     let bytes: Vec<u8> = code
         .iter()
-        .flat_map(|inst| inst.encode().expect("test program instruction").to_le_bytes())
+        .flat_map(|inst| {
+            inst.encode()
+                .expect("test program instruction")
+                .to_le_bytes()
+        })
         .collect();
     let mut segments = vec![RawSegment {
         vaddr: code_addr,
@@ -113,7 +117,18 @@ impl SplitMix64 {
 
     /// A 32-bit value biased towards the edge cases of RV32 arithmetic.
     pub fn interesting_u32(&mut self) -> u32 {
-        const EDGES: [u32; 10] = [0, 1, 2, 31, 32, 0x7fff_ffff, 0x8000_0000, 0xffff_ffff, 0xffff_fffe, 0x8000_0001];
+        const EDGES: [u32; 10] = [
+            0,
+            1,
+            2,
+            31,
+            32,
+            0x7fff_ffff,
+            0x8000_0000,
+            0xffff_ffff,
+            0xffff_fffe,
+            0x8000_0001,
+        ];
         match self.below(4) {
             0 => EDGES[self.below(EDGES.len() as u64) as usize],
             1 => self.below(64) as u32,
@@ -159,7 +174,8 @@ pub fn random_program(seed: u64, body_len: usize) -> Vec<u8> {
     }
     // Body: jumps are generated as (index, skip) and patched once lengths are known.
     const R_OPS: [Opcode; 18] = [
-        Add, Sub, Sll, Slt, Sltu, Xor, Srl, Sra, Or, And, Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem, Remu,
+        Add, Sub, Sll, Slt, Sltu, Xor, Srl, Sra, Or, And, Mul, Mulh, Mulhsu, Mulhu, Div, Divu, Rem,
+        Remu,
     ];
     const I_OPS: [Opcode; 6] = [Addi, Slti, Sltiu, Xori, Ori, Andi];
     const SHIFT_OPS: [Opcode; 3] = [Slli, Srli, Srai];
@@ -170,7 +186,13 @@ pub fn random_program(seed: u64, body_len: usize) -> Vec<u8> {
     let body_end = body_start + body_len;
     let pick = |rng: &mut SplitMix64, ops: &[Opcode]| ops[rng.below(ops.len() as u64) as usize];
     // Destinations: mostly x1..x30, sometimes x0 (writes must be discarded); never the base.
-    let dest = |rng: &mut SplitMix64| if rng.below(16) == 0 { 0 } else { 1 + rng.below(30) as u8 };
+    let dest = |rng: &mut SplitMix64| {
+        if rng.below(16) == 0 {
+            0
+        } else {
+            1 + rng.below(30) as u8
+        }
+    };
     let src = |rng: &mut SplitMix64| rng.below(32) as u8;
     // Forward jumps as (index, target index), patched at the end; a jump must not land between
     // an AUIPC and the JALR that uses its result, so such targets move past the JALR.
@@ -179,17 +201,43 @@ pub fn random_program(seed: u64, body_len: usize) -> Vec<u8> {
     while code.len() < body_end {
         let here = code.len();
         let room = (body_end - here) as u64; // instructions left, this one included
-        let skip = |rng: &mut SplitMix64, used: u64| rng.below(room.saturating_sub(used).min(8) + 1) as i32;
+        let skip = |rng: &mut SplitMix64, used: u64| {
+            rng.below(room.saturating_sub(used).min(8) + 1) as i32
+        };
         match rng.below(20) {
-            0..=6 => code.push(inst(pick(&mut rng, &R_OPS), dest(&mut rng), src(&mut rng), src(&mut rng), 0)),
+            0..=6 => code.push(inst(
+                pick(&mut rng, &R_OPS),
+                dest(&mut rng),
+                src(&mut rng),
+                src(&mut rng),
+                0,
+            )),
             7..=8 => {
                 let imm = (rng.next_u64() as i32) >> 20;
-                code.push(inst(pick(&mut rng, &I_OPS), dest(&mut rng), src(&mut rng), 0, imm));
+                code.push(inst(
+                    pick(&mut rng, &I_OPS),
+                    dest(&mut rng),
+                    src(&mut rng),
+                    0,
+                    imm,
+                ));
             }
-            9 => code.push(inst(pick(&mut rng, &SHIFT_OPS), dest(&mut rng), src(&mut rng), 0, rng.below(32) as i32)),
+            9 => code.push(inst(
+                pick(&mut rng, &SHIFT_OPS),
+                dest(&mut rng),
+                src(&mut rng),
+                0,
+                rng.below(32) as i32,
+            )),
             10 => {
                 let op = if rng.below(2) == 0 { Lui } else { Auipc };
-                code.push(inst(op, dest(&mut rng), 0, 0, (rng.next_u64() as i32) & !0xfff));
+                code.push(inst(
+                    op,
+                    dest(&mut rng),
+                    0,
+                    0,
+                    (rng.next_u64() as i32) & !0xfff,
+                ));
             }
             11..=12 => {
                 let (op, size) = LOADS[rng.below(5) as usize];
@@ -205,7 +253,13 @@ pub fn random_program(seed: u64, body_len: usize) -> Vec<u8> {
                 // Skip k instructions forward (k = 0 is a branch to the next instruction).
                 let k = skip(&mut rng, 1);
                 jumps.push((here, here + 1 + k as usize));
-                code.push(inst(pick(&mut rng, &BRANCHES), 0, src(&mut rng), src(&mut rng), 0));
+                code.push(inst(
+                    pick(&mut rng, &BRANCHES),
+                    0,
+                    src(&mut rng),
+                    src(&mut rng),
+                    0,
+                ));
             }
             18 => {
                 let k = skip(&mut rng, 1);
@@ -238,7 +292,13 @@ pub fn random_program(seed: u64, body_len: usize) -> Vec<u8> {
     }
     // Epilogue: dump registers, write scratch + dump to stdout, exit with x5's low 7 bits.
     for r in 1..=31u8 {
-        code.push(inst(Sw, 0, BASE, r, (DUMP_OFFSET + 4 * (r as u32 - 1)) as i32));
+        code.push(inst(
+            Sw,
+            0,
+            BASE,
+            r,
+            (DUMP_OFFSET + 4 * (r as u32 - 1)) as i32,
+        ));
     }
     code.push(inst(Andi, 5, 5, 0, 0x7f));
     code.extend(li(10, 1));

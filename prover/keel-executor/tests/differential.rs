@@ -10,7 +10,10 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 
 fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn qemu() -> &'static str {
@@ -44,9 +47,16 @@ fn random_programs_match_qemu() {
         // qemu-user refuses to load a file without execute permission.
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
         let theirs = Command::new(qemu).arg(&path).output().unwrap();
-        let code = theirs.status.code().unwrap_or_else(|| panic!("seed {seed}: qemu died: {theirs:?}"));
+        let code = theirs
+            .status
+            .code()
+            .unwrap_or_else(|| panic!("seed {seed}: qemu died: {theirs:?}"));
         if theirs.stdout != ours.stdout || code as u32 != ours.exit_code {
-            let first_diff = theirs.stdout.iter().zip(&ours.stdout).position(|(a, b)| a != b);
+            let first_diff = theirs
+                .stdout
+                .iter()
+                .zip(&ours.stdout)
+                .position(|(a, b)| a != b);
             panic!(
                 "seed {seed} (body {body_len}): keel and qemu disagree: exit {} vs {code}, \
                  first differing output byte {first_diff:?}, qemu stderr {:?} (the ELF is {})",

@@ -186,7 +186,8 @@ fail:
 1:  j 3f
 2:  \inst a1, a2, 1b        /* backwards */
     j fail
-3:
+3:  CHECK a1, \a            /* a branch writes no register */
+    CHECK a2, \b
 .endm
 
 /* The branch must not be taken, forwards or backwards. */
@@ -198,6 +199,8 @@ fail:
     j 2f
 1:  j fail
 2:  \inst a1, a2, 1b        /* backwards: must fall through */
+    CHECK a1, \a
+    CHECK a2, \b
 .endm
 
 /* ---------------------------------------------------------------- loads and stores */
@@ -222,4 +225,13 @@ fail:
     lw a4, \word_offset(a1)
     CHECK a4, \expected
     CHECK a2, \value        /* the stored register is left alone */
+.endm
+
+/* ---------------------------------------------------------------- addresses */
+
+/* reg = absolute address of `sym`, built with LUI + ADDI only (no AUIPC), so the jump and AUIPC
+ * tests compare pc-relative results with an address that does not depend on the pc. */
+.macro LA_ABS reg, sym
+    lui \reg, %hi(\sym)
+    addi \reg, \reg, %lo(\sym)
 .endm
