@@ -40,7 +40,9 @@ impl Instruction {
             mnemonic: self.opcode.mnemonic(),
             imm,
         };
-        let r = |f7: u32, f3: u32| (f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | 0x33;
+        let r = |f7: u32, f3: u32| {
+            (f7 << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | (rd << 7) | 0x33
+        };
         let i = |f3: u32, opcode: u32| -> Result<u32, EncodeError> {
             if !fits_signed(imm, 12) {
                 return Err(bad_imm);
@@ -58,7 +60,12 @@ impl Instruction {
                 return Err(bad_imm);
             }
             let u = imm as u32;
-            Ok(((u >> 5 & 0x7f) << 25) | (rs2 << 20) | (rs1 << 15) | (f3 << 12) | ((u & 0x1f) << 7) | 0x23)
+            Ok(((u >> 5 & 0x7f) << 25)
+                | (rs2 << 20)
+                | (rs1 << 15)
+                | (f3 << 12)
+                | ((u & 0x1f) << 7)
+                | 0x23)
         };
         let b = |f3: u32| -> Result<u32, EncodeError> {
             if !fits_signed(imm, 13) || imm & 1 != 0 {

@@ -174,7 +174,9 @@ pub struct Instruction {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// The low two bits are not `11`: a compressed (C extension) encoding.
-    #[error("compressed instruction 0x{0:08x} (the C extension is not supported; build for riscv32im)")]
+    #[error(
+        "compressed instruction 0x{0:08x} (the C extension is not supported; build for riscv32im)"
+    )]
     Compressed(u32),
     /// Any other encoding outside RV32IM (F/D/A/CSR/reserved fields).
     #[error("illegal or unsupported instruction 0x{0:08x}")]

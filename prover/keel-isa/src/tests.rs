@@ -4,29 +4,29 @@ use proptest::prelude::*;
 
 /// Words produced by GNU as 2.40 (`riscv64-unknown-elf-as -march=rv32im`), with their meaning.
 const KNOWN: &[(u32, Opcode, u8, u8, u8, i32)] = &[
-    (0x00150513, Opcode::Addi, 10, 10, 0, 1),            // addi a0,a0,1
-    (0xfff00293, Opcode::Addi, 5, 0, 0, -1),             // li t0,-1
-    (0x12345537, Opcode::Lui, 10, 0, 0, 0x12345000),     // lui a0,0x12345
-    (0xfffff097, Opcode::Auipc, 1, 0, 0, -4096),         // auipc ra,0xfffff
-    (0x008000ef, Opcode::Jal, 1, 0, 0, 8),               // jal ra,.+8
-    (0xffdff06f, Opcode::Jal, 0, 0, 0, -4),              // j .-4
-    (0x00008067, Opcode::Jalr, 0, 1, 0, 0),              // ret
-    (0xfe0558e3, Opcode::Bge, 0, 10, 0, -16),            // bgez a0,.-16
-    (0x00b56463, Opcode::Bltu, 0, 10, 11, 8),            // bltu a0,a1,.+8
-    (0xffc12083, Opcode::Lw, 1, 2, 0, -4),               // lw ra,-4(sp)
-    (0x00a12623, Opcode::Sw, 0, 2, 10, 12),              // sw a0,12(sp)
-    (0xfea10fa3, Opcode::Sb, 0, 2, 10, -1),              // sb a0,-1(sp)
-    (0x01f55513, Opcode::Srli, 10, 10, 0, 31),           // srli a0,a0,31
-    (0x4015d593, Opcode::Srai, 11, 11, 0, 1),            // srai a1,a1,1
-    (0x40b50533, Opcode::Sub, 10, 10, 11, 0),            // sub a0,a0,a1
-    (0x02b50533, Opcode::Mul, 10, 10, 11, 0),            // mul a0,a0,a1
-    (0x02b53533, Opcode::Mulhu, 10, 10, 11, 0),          // mulhu a0,a0,a1
-    (0x02b54533, Opcode::Div, 10, 10, 11, 0),            // div a0,a0,a1
-    (0x02b57533, Opcode::Remu, 10, 10, 11, 0),           // remu a0,a0,a1
-    (0x0ff0000f, Opcode::Fence, 0, 0, 0, 0),             // fence
-    (0x0000100f, Opcode::Fence, 0, 0, 0, 0),             // fence.i
-    (0x00000073, Opcode::Ecall, 0, 0, 0, 0),             // ecall
-    (0x00100073, Opcode::Ebreak, 0, 0, 0, 0),            // ebreak
+    (0x00150513, Opcode::Addi, 10, 10, 0, 1), // addi a0,a0,1
+    (0xfff00293, Opcode::Addi, 5, 0, 0, -1),  // li t0,-1
+    (0x12345537, Opcode::Lui, 10, 0, 0, 0x12345000), // lui a0,0x12345
+    (0xfffff097, Opcode::Auipc, 1, 0, 0, -4096), // auipc ra,0xfffff
+    (0x008000ef, Opcode::Jal, 1, 0, 0, 8),    // jal ra,.+8
+    (0xffdff06f, Opcode::Jal, 0, 0, 0, -4),   // j .-4
+    (0x00008067, Opcode::Jalr, 0, 1, 0, 0),   // ret
+    (0xfe0558e3, Opcode::Bge, 0, 10, 0, -16), // bgez a0,.-16
+    (0x00b56463, Opcode::Bltu, 0, 10, 11, 8), // bltu a0,a1,.+8
+    (0xffc12083, Opcode::Lw, 1, 2, 0, -4),    // lw ra,-4(sp)
+    (0x00a12623, Opcode::Sw, 0, 2, 10, 12),   // sw a0,12(sp)
+    (0xfea10fa3, Opcode::Sb, 0, 2, 10, -1),   // sb a0,-1(sp)
+    (0x01f55513, Opcode::Srli, 10, 10, 0, 31), // srli a0,a0,31
+    (0x4015d593, Opcode::Srai, 11, 11, 0, 1), // srai a1,a1,1
+    (0x40b50533, Opcode::Sub, 10, 10, 11, 0), // sub a0,a0,a1
+    (0x02b50533, Opcode::Mul, 10, 10, 11, 0), // mul a0,a0,a1
+    (0x02b53533, Opcode::Mulhu, 10, 10, 11, 0), // mulhu a0,a0,a1
+    (0x02b54533, Opcode::Div, 10, 10, 11, 0), // div a0,a0,a1
+    (0x02b57533, Opcode::Remu, 10, 10, 11, 0), // remu a0,a0,a1
+    (0x0ff0000f, Opcode::Fence, 0, 0, 0, 0),  // fence
+    (0x0000100f, Opcode::Fence, 0, 0, 0, 0),  // fence.i
+    (0x00000073, Opcode::Ecall, 0, 0, 0, 0),  // ecall
+    (0x00100073, Opcode::Ebreak, 0, 0, 0, 0), // ebreak
 ];
 
 #[test]
@@ -42,14 +42,32 @@ fn rejects_non_rv32im_words() {
     // c.addi a0,1 (compressed), unimp (csrrw x0,cycle,x0), lr.w, fadd.s, slli with bit 25 set
     // (an RV64 shamt), and an all-zero word.
     assert_eq!(decode(0x0505), Err(DecodeError::Compressed(0x0505)));
-    for word in [0xc0001073, 0x1005252f, 0x00b57553, 0x02051513, 0x0000_0000, 0xffff_ffff] {
+    for word in [
+        0xc0001073,
+        0x1005252f,
+        0x00b57553,
+        0x02051513,
+        0x0000_0000,
+        0xffff_ffff,
+    ] {
         assert!(decode(word).is_err(), "0x{word:08x} must be rejected");
     }
 }
 
 #[test]
 fn li_materialises_every_constant_shape() {
-    for value in [0, 1, 0x7ff, 0x800, 0xfff, 0x1000, 0x8000_0000, 0xffff_f800, u32::MAX, 0x1234_5678] {
+    for value in [
+        0,
+        1,
+        0x7ff,
+        0x800,
+        0xfff,
+        0x1000,
+        0x8000_0000,
+        0xffff_f800,
+        u32::MAX,
+        0x1234_5678,
+    ] {
         let [lui, addi] = li(5, value);
         let got = (lui.imm as u32).wrapping_add(addi.imm as u32);
         assert_eq!(got, value, "li {value:#x}");
