@@ -2,7 +2,10 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
-use keel_executor::{run, Input, Program, RunOptions, RunResult, Termination, DEFAULT_MAX_CYCLES};
+use keel_executor::{
+    run, run_recorded, Input, Program, RunOptions, RunResult, StepRecord, Termination,
+    DEFAULT_MAX_CYCLES,
+};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -69,7 +72,8 @@ struct RunArgs {
     /// Add the contents of FILE as one private input frame (repeatable).
     #[arg(long, value_name = "FILE")]
     input: Vec<PathBuf>,
-    /// Add the bytes spelled by HEX (optionally 0x-prefixed) as one input frame (repeatable).
+    /// Add the bytes spelled by HEX as one input frame (repeatable; a 0x prefix, spaces and `_`
+    /// separators are allowed).
     #[arg(long, value_name = "HEX")]
     input_hex: Vec<String>,
     /// Stop with an error after this many instructions.
@@ -78,6 +82,10 @@ struct RunArgs {
     /// Print one JSON object instead of text (stdout/stderr as UTF-8 with lossy replacement).
     #[arg(long)]
     json: bool,
+    /// Run in recording mode, keeping the per-instruction record that proving consumes, and
+    /// report its size (slower than the default fast mode).
+    #[arg(long)]
+    record: bool,
 }
 
 fn main() {
@@ -137,7 +145,12 @@ fn input_frames(args: &RunArgs, matches: &ArgMatches) -> Result<Input> {
         .flatten()
         .zip(&args.input_hex);
     for (index, text) in hexes {
-        let digits = text.trim().trim_start_matches("0x");
+        let digits: String = text
+            .trim()
+            .trim_start_matches("0x")
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '_')
+            .collect();
         let bytes =
             hex::decode(digits).with_context(|| format!("--input-hex {text:?} is not hex"))?;
         frames.push((index, bytes));
@@ -182,8 +195,18 @@ struct RunReport<'a> {
     stderr: String,
     public_values: String,
     public_values_digest: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    record: Option<RecordSummary>,
     #[serde(skip)]
     result: &'a RunResult,
+}
+
+/// Size of the execution record kept by `--record`.
+#[derive(Serialize)]
+struct RecordSummary {
+    steps: usize,
+    syscalls: usize,
+    approx_bytes: usize,
 }
 
 fn cmd_run(args: &RunArgs, matches: &ArgMatches) -> Result<()> {
@@ -193,8 +216,23 @@ fn cmd_run(args: &RunArgs, matches: &ArgMatches) -> Result<()> {
         max_cycles: args.max_cycles,
     };
     let start = Instant::now();
-    let result = run(&program, input, &options)
-        .with_context(|| format!("running {}", args.program.display()))?;
+    let context = || format!("running {}", args.program.display());
+    let (result, record) = if args.record {
+        let (result, record) = run_recorded(&program, input, &options).with_context(context)?;
+        let summary = RecordSummary {
+            steps: record.steps.len(),
+            syscalls: record.syscalls.len(),
+            approx_bytes: record.steps.len() * std::mem::size_of::<StepRecord>()
+                + record
+                    .syscalls
+                    .iter()
+                    .map(|s| 32 + s.bytes.len())
+                    .sum::<usize>(),
+        };
+        (result, Some(summary))
+    } else {
+        (run(&program, input, &options).with_context(context)?, None)
+    };
     let elapsed = start.elapsed();
     let report = RunReport {
         exit_code: result.exit_code,
@@ -205,6 +243,7 @@ fn cmd_run(args: &RunArgs, matches: &ArgMatches) -> Result<()> {
         stderr: String::from_utf8_lossy(&result.stderr).into_owned(),
         public_values: format!("0x{}", hex::encode(&result.public_values)),
         public_values_digest: format!("0x{}", hex::encode(result.public_values_digest)),
+        record,
         result: &result,
     };
     if args.json {
@@ -241,4 +280,15 @@ fn print_report(report: &RunReport) {
         report.public_values
     );
     println!("public values digest: {}", report.public_values_digest);
+    if let Some(record) = &report.record {
+        println!(
+            "record:               {} steps, {} syscalls, ~{:.1} MiB",
+            record.steps,
+            record.syscalls,
+            record.approx_bytes as f64 / (1 << 20) as f64
+        );
+    }
+    if report.exit_code != 0 {
+        eprintln!("note: the guest exited with code {}", report.exit_code);
+    }
 }

@@ -154,7 +154,7 @@ fn rejects_bad_segment_layouts() {
         Err(ElfError::EntryOutsideCode(DATA))
     );
     assert_eq!(
-        Program::from_elf(&write_elf(CODE + 2, &[code.clone()])),
+        Program::from_elf(&write_elf(CODE + 2, std::slice::from_ref(&code))),
         Err(ElfError::UnalignedEntry(CODE + 2))
     );
     assert_eq!(
@@ -472,4 +472,20 @@ proptest! {
             let _ = run(&program, Input::new(), &RunOptions { max_cycles: 10_000 });
         }
     }
+}
+
+#[test]
+fn empty_input_frame_and_empty_commit_accept_a_dangling_pointer() {
+    // Rust passes the address 1 (a dangling, aligned pointer) for empty buffers.
+    let mut code = li(10, 1).to_vec();
+    code.extend(li(11, 0));
+    code.extend(syscall(SYS_INPUT_READ));
+    code.extend(li(10, 1));
+    code.extend(li(11, 0));
+    code.extend(syscall(SYS_COMMIT));
+    code.extend(exit(0));
+    let mut input = Input::new();
+    input.write_bytes(Vec::new());
+    let result = run(&program(&code), input, &RunOptions::default()).unwrap();
+    assert_eq!(result.exit_code, 0);
 }

@@ -131,7 +131,7 @@ proptest! {
         prop_assert_eq!(AluOp::Mulh.apply(a, b), (wide >> 32) as u32);
         let wide = (a as i32 as i128) * (b as i128);
         prop_assert_eq!(AluOp::Mulhsu.apply(a, b), (wide >> 32) as u32);
-        prop_assert_eq!(AluOp::Mul.apply(a, b), (wide as u32));
+        prop_assert_eq!(AluOp::Mul.apply(a, b), wide as u32);
     }
 
     #[test]

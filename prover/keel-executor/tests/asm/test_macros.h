@@ -1,8 +1,8 @@
 /* Shared harness for the self-checking RV32IM test programs (see README.md).
  *
  * Every program is a list of numbered cases between TEST_BEGIN and TEST_END. A case sets up its
- * inputs, runs the instruction under test and compares the result with an expected value that
- * was worked out by hand from the unprivileged spec. On the first mismatch the program exits
+ * inputs, runs the instruction under test and compares the result with the value the
+ * unprivileged spec gives. On the first mismatch the program exits
  * with that case's number; if every case passes it exits with 0:
  *
  *     exit(code):  a0 = code, a7 = 93, ecall      (Linux's RISC-V exit, so qemu-riscv32 agrees)

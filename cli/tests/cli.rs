@@ -1,0 +1,205 @@
+//! The `keel` binary: help text, text and JSON reports, input frame order, and one-line errors.
+
+use keel_executor::testing::{elf_from_instructions, random_program, RawSegment};
+use keel_isa::abi::{SYS_EXIT, SYS_INPUT_LEN, SYS_INPUT_READ, SYS_WRITE};
+use keel_isa::encode::asm::{addi, ecall, li};
+use keel_isa::Instruction;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn keel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keel"))
+        .args(args)
+        .output()
+        .expect("running keel")
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn write_elf(dir: &Path, name: &str, elf: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, elf).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+/// A program that echoes every input frame to stdout, then exits with the number of frames.
+fn echo_program() -> Vec<u8> {
+    const DATA: u32 = 0x2_0000;
+    let call = |n: u32| -> Vec<Instruction> {
+        let mut v = li(17, n).to_vec();
+        v.push(ecall());
+        v
+    };
+    let mut code: Vec<Instruction> = li(9, 0).to_vec(); // s1 = frames read
+    let top = code.len();
+    code.extend(call(SYS_INPUT_LEN)); // a0 = len or 0xffffffff
+    code.extend(li(5, u32::MAX));
+    let exit_branch = code.len();
+    code.push(keel_isa::encode::asm::inst(
+        keel_isa::Opcode::Beq,
+        0,
+        10,
+        5,
+        0,
+    )); // patched below
+    code.push(addi(12, 10, 0));
+    code.extend(li(10, DATA));
+    code.push(addi(11, 12, 0));
+    code.extend(call(SYS_INPUT_READ));
+    code.extend(li(10, 1));
+    code.extend(li(11, DATA));
+    code.extend(call(SYS_WRITE));
+    code.push(addi(9, 9, 1));
+    let back = -4 * (code.len() - top) as i32;
+    code.push(keel_isa::encode::asm::inst(
+        keel_isa::Opcode::Jal,
+        0,
+        0,
+        0,
+        back,
+    ));
+    code[exit_branch].imm = 4 * (code.len() - exit_branch) as i32;
+    code.push(addi(10, 9, 0));
+    code.extend(call(SYS_EXIT));
+    let data = RawSegment {
+        vaddr: DATA,
+        data: vec![],
+        mem_size: 4096,
+        flags: 6,
+    };
+    elf_from_instructions(0x1_0000, &code, &[data])
+}
+
+#[test]
+fn help_teaches_the_commands() {
+    let out = keel(&["--help"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for word in ["build", "run", "keel run prover/guests/fibonacci"] {
+        assert!(text.contains(word), "--help lacks {word:?}:\n{text}");
+    }
+    let run_help = stdout(&keel(&["run", "--help"]));
+    assert!(
+        run_help.contains("--input-hex") && run_help.contains("postcard"),
+        "{run_help}"
+    );
+}
+
+#[test]
+fn input_frames_keep_command_line_order_across_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write_elf(dir.path(), "echo.elf", &echo_program());
+    let file = dir.path().join("b.bin");
+    std::fs::write(&file, b"B").unwrap();
+    let out = keel(&[
+        "run",
+        &elf,
+        "--input-hex",
+        "41",
+        "--input",
+        file.to_str().unwrap(),
+        "--input-hex",
+        "0x43",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["stdout"], "ABC");
+    assert_eq!(report["exit_code"], 3);
+    assert_eq!(report["termination"], "exit");
+}
+
+#[test]
+fn text_and_json_reports_agree_with_the_executor() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf_bytes = random_program(42, 100);
+    let elf = write_elf(dir.path(), "random.elf", &elf_bytes);
+    let program = keel_executor::Program::from_elf(&elf_bytes).unwrap();
+    let expected =
+        keel_executor::run(&program, keel_executor::Input::new(), &Default::default()).unwrap();
+
+    let json = keel(&["run", &elf, "--json", "--record"]);
+    assert!(json.status.success(), "{}", stderr(&json));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(report["cycles"], expected.cycles);
+    assert_eq!(report["exit_code"], expected.exit_code);
+    assert_eq!(report["record"]["steps"], expected.cycles);
+    assert_eq!(
+        report["public_values_digest"],
+        "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+    );
+
+    let text = keel(&["run", &elf]);
+    assert!(text.status.success());
+    let out = stdout(&text);
+    assert!(
+        out.contains(&format!("cycles:               {}", expected.cycles)),
+        "{out}"
+    );
+    assert!(
+        out.contains(&format!("exit code:            {}", expected.exit_code)),
+        "{out}"
+    );
+}
+
+/// Every failure is a non-zero exit and exactly one line on stderr, starting with `error:`.
+fn assert_one_line_error(out: &Output, needle: &str) {
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("error: ") && err.contains(needle), "{err}");
+}
+
+#[test]
+fn bad_inputs_fail_with_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf_bytes = random_program(1, 50);
+    let truncated = write_elf(dir.path(), "cut.elf", &elf_bytes[..40]);
+    assert_one_line_error(&keel(&["run", &truncated]), "truncated ELF");
+    let mut wide = elf_bytes.clone();
+    wide[4] = 2;
+    let wide = write_elf(dir.path(), "wide.elf", &wide);
+    assert_one_line_error(&keel(&["run", &wide]), "64-bit ELF");
+    let good = write_elf(dir.path(), "good.elf", &elf_bytes);
+    assert_one_line_error(
+        &keel(&["run", &good, "--max-cycles", "10"]),
+        "cycle limit of 10",
+    );
+    assert_one_line_error(&keel(&["run", &good, "--input-hex", "zz"]), "not hex");
+    assert_one_line_error(
+        &keel(&["run", "/nonexistent/guest.elf"]),
+        "reading /nonexistent/guest.elf",
+    );
+    assert_one_line_error(
+        &keel(&["build", dir.path().to_str().unwrap()]),
+        "not a cargo crate",
+    );
+}
+
+#[test]
+fn runs_a_guest_crate_directory_building_it_first() {
+    let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../prover/guests/fibonacci");
+    let out = keel(&[
+        "run",
+        crate_dir.to_str().unwrap(),
+        "--input-hex",
+        "0a",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["stdout"], "fib(10) = 55\n");
+    assert_eq!(report["exit_code"], 0);
+    assert_eq!(report["termination"], "halt");
+    let public_values = report["public_values"].as_str().unwrap();
+    assert!(
+        public_values.ends_with(&format!("{:064x}{:064x}", 10, 55)),
+        "{public_values}"
+    );
+}

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# keel benchmarks: measure and print figures (no assertions; tests live in scripts/test.sh).
+#
+#   bash scripts/bench.sh            # everything below
+#   KEEL_BENCH_DIFF=0 bash scripts/bench.sh   # skip the 10,000-program differential run
+#
+# Figures, all from one run on this machine (shared machines are noisy: compare the ratios):
+#   1. executor fast mode on the `bench` guest (~158M instructions, SHA-256 + ALU/M mix), pinned
+#      to one core, next to qemu-riscv32 (a JIT) on the same ELF: instructions/second and ratio;
+#   2. executor recording mode (what proving uses) on the same guest with 500 rounds;
+#   3. host instructions per guest instruction from valgrind --tool=callgrind (stable figure);
+#   4. differential test: 10,000 random programs, keel vs qemu-riscv32, byte for byte.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n== %s ==\n' "$*"; }
+# run pinned to one core (taskset from util-linux)
+pin() { taskset -c 0 "$@"; }
+# wall seconds of a command pinned to one core (its output discarded)
+wall() { /usr/bin/time -f '%e' taskset -c 0 "$@" 2>&1 >/dev/null | tail -1; }
+json_field() { python3 -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"; }
+
+bash scripts/install.sh --quiet
+step "build (release)"
+cargo build --release --locked -p keel
+KEEL="$PWD/target/release/keel"
+ELF="$("$KEEL" build prover/guests/bench)"
+echo "guest: $ELF"
+
+step "1. fast mode vs qemu-riscv32 (one core, default 2,000 rounds)"
+report="$(pin "$KEEL" run "$ELF" --json)"
+cycles="$(json_field cycles <<<"$report")"
+exec_ms="$(json_field elapsed_ms <<<"$report")"
+keel_wall="$(wall "$KEEL" run "$ELF")"
+qemu_wall="$(wall qemu-riscv32 "$ELF")"
+qemu_out="$(qemu-riscv32 "$ELF")"
+keel_out="$(json_field stdout <<<"$report")"
+[ "$qemu_out" = "${keel_out%$'\n'}" ] && same="identical" || same="DIFFERENT"
+python3 - "$cycles" "$exec_ms" "$keel_wall" "$qemu_wall" "$same" <<'PY'
+import sys
+cycles, exec_ms, keel_wall, qemu_wall, same = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5]
+print(f"instructions:             {cycles:,}")
+print(f"keel fast mode:           {cycles / (exec_ms / 1e3) / 1e6:,.0f} M instr/s (execution only, {exec_ms:.0f} ms)")
+print(f"keel whole process:       {keel_wall:.2f} s  -> {cycles / keel_wall / 1e6:,.0f} M instr/s")
+print(f"qemu-riscv32 whole proc.: {qemu_wall:.2f} s  -> {cycles / max(qemu_wall, 1e-3) / 1e6:,.0f} M instr/s")
+print(f"ratio keel / qemu speed:  {max(qemu_wall, 1e-3) / keel_wall:.3f}  (qemu is a JIT; keel interprets pre-decoded instructions)")
+print(f"guest stdout keel vs qemu: {same}")
+PY
+
+step "2. recording mode (500 rounds)"
+report="$(pin "$KEEL" run "$ELF" --input-hex f4010000 --json --record)"
+python3 - "$report" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+print(f"instructions:             {r['cycles']:,}")
+print(f"keel recording mode:      {r['cycles'] / (r['elapsed_ms'] / 1e3) / 1e6:,.0f} M instr/s ({r['elapsed_ms']:.0f} ms)")
+print(f"record size:              {r['record']['approx_bytes'] / 2**20:,.0f} MiB ({r['record']['approx_bytes'] / r['cycles']:.1f} B/instruction)")
+PY
+fast="$(pin "$KEEL" run "$ELF" --input-hex f4010000 --json)"
+python3 -c "import json,sys; r=json.loads(sys.argv[1]); print(f\"fast mode, same input:    {r['cycles']/(r['elapsed_ms']/1e3)/1e6:,.0f} M instr/s\")" "$fast"
+
+step "3. callgrind: host instructions per guest instruction (marginal: 100 rounds minus 10 rounds)"
+if command -v valgrind >/dev/null; then
+    measure() { # rounds as 4-byte LE hex -> "host_instructions guest_instructions"
+        local out
+        out="$(valgrind --tool=callgrind --callgrind-out-file=/dev/null "$KEEL" run "$ELF" --input-hex "$1" --json 2>&1)"
+        echo "$(grep -oE 'Collected : [0-9]+' <<<"$out" | grep -oE '[0-9]+') $(grep -oE '"cycles": [0-9]+' <<<"$out" | grep -oE '[0-9]+')"
+    }
+    read -r ir10 g10 <<<"$(measure 0a000000)"
+    read -r ir100 g100 <<<"$(measure 64000000)"
+    python3 -c "import sys; a,b,c,d=map(int,sys.argv[1:]); print(f'100 rounds: {c:,} host instructions for {d:,} guest instructions; marginal cost {(c-a)/(d-b):.2f} host instructions per guest instruction')" "$ir10" "$g10" "$ir100" "$g100"
+else
+    echo "valgrind not installed: skipped"
+fi
+
+if [ "${KEEL_BENCH_DIFF:-1}" != 0 ]; then
+    step "4. differential test: 10,000 random programs vs qemu-riscv32"
+    KEEL_DIFF_PROGRAMS=10000 cargo test --release --locked -p keel-executor --test differential -- --nocapture 2>&1 |
+        grep -E 'random programs|test result'
+fi

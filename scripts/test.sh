@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# keel's test suite: what CI runs (.ci/run calls exactly this script).
+#
+#   bash scripts/test.sh
+#
+# 1. installs whatever is missing (scripts/install.sh is idempotent and quiet when done),
+# 2. checks formatting and lints (cargo fmt --check, clippy -D warnings),
+# 3. runs every Rust test in the workspace: ISA unit and property tests, the executor's
+#    self-checking assembly programs, the differential test against qemu-riscv32 (300 random
+#    programs; scripts/bench.sh runs 10,000), malformed-ELF and fuzz tests, the CLI tests and
+#    the example guests built with the real guest toolchain,
+# 4. runs the Solidity tests with forge.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+step() { printf '\n== %s ==\n' "$*"; }
+
+step "install (idempotent)"
+bash scripts/install.sh --quiet
+# shellcheck source=/dev/null
+source .keel/env
+
+step "format"
+cargo fmt --all -- --check
+
+step "clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
+
+step "forge test"
+forge test
