@@ -267,13 +267,18 @@ fn print_report(report: &RunReport) {
     if !result.stderr.is_empty() {
         eprint!("{}", report.stderr);
     }
-    let rate = report.cycles as f64 / (report.elapsed_ms / 1e3).max(1e-9);
     println!("exit code:            {}", report.exit_code);
-    println!(
-        "cycles:               {} ({:.1} M instr/s)",
-        report.cycles,
-        rate / 1e6
-    );
+    // A rate over a few milliseconds would mostly measure set-up, so show it for long runs only.
+    if report.elapsed_ms >= 50.0 {
+        let rate = report.cycles as f64 / (report.elapsed_ms / 1e3);
+        println!(
+            "cycles:               {} ({:.0} M instr/s)",
+            report.cycles,
+            rate / 1e6
+        );
+    } else {
+        println!("cycles:               {}", report.cycles);
+    }
     println!(
         "public values:        {} bytes {}",
         result.public_values.len(),

@@ -21,32 +21,21 @@ pub(crate) use abi::{
 /// `-ENOSYS` as returned by qemu-user for the keel syscalls it does not know.
 pub(crate) const ENOSYS: u32 = 38u32.wrapping_neg();
 
-#[cfg(target_arch = "riscv32")]
+/// `ecall` with two arguments (`a2` is passed as 0 and ignored by the two-argument syscalls).
 #[inline(always)]
 fn ecall2(number: u32, a0: u32, a1: u32) -> u32 {
-    let ret: u32;
-    // SAFETY: `ecall` transfers control to the host (keel's executor or qemu-user), which only
-    // reads/writes the registers named here and, for the memory-touching syscalls, the buffer the
-    // caller passed (the callers in this module guarantee those buffers are valid). The asm does
-    // not touch the stack. No `nomem`/`readonly` option is given, so the compiler assumes memory
-    // may be read and written, which is exactly what `input_read` does.
-    unsafe {
-        core::arch::asm!(
-            "ecall",
-            inlateout("a0") a0 => ret,
-            in("a1") a1,
-            in("a7") number,
-            options(nostack),
-        );
-    }
-    ret
+    ecall3(number, a0, a1, 0)
 }
 
 #[cfg(target_arch = "riscv32")]
 #[inline(always)]
 fn ecall3(number: u32, a0: u32, a1: u32, a2: u32) -> u32 {
     let ret: u32;
-    // SAFETY: as in `ecall2`.
+    // SAFETY: `ecall` transfers control to the host (keel's executor or qemu-user), which only
+    // reads/writes the registers named here and, for the memory-touching syscalls, the buffer the
+    // caller passed (the callers in this module guarantee those buffers are valid). The asm does
+    // not touch the stack. No `nomem`/`readonly` option is given, so the compiler assumes memory
+    // may be read and written, which is exactly what `input_read` does.
     unsafe {
         core::arch::asm!(
             "ecall",
@@ -62,11 +51,6 @@ fn ecall3(number: u32, a0: u32, a1: u32, a2: u32) -> u32 {
 
 // Off-target stand-ins, so that the crate type-checks (docs, clippy) on the host. They are never
 // executed: a keel guest only runs on riscv32.
-#[cfg(not(target_arch = "riscv32"))]
-fn ecall2(_number: u32, _a0: u32, _a1: u32) -> u32 {
-    ENOSYS
-}
-
 #[cfg(not(target_arch = "riscv32"))]
 fn ecall3(_number: u32, _a0: u32, _a1: u32, _a2: u32) -> u32 {
     ENOSYS
