@@ -9,7 +9,9 @@
 //!   prove (scalar BN254 Poseidon2), so it is meant for small final proofs.
 
 use p3_baby_bear::{default_babybear_poseidon2_16, BabyBear, Poseidon2BabyBear};
-use p3_bn254::{Bn254, Poseidon2Bn254, BN254_POSEIDON2_HALF_FULL_ROUNDS, BN254_POSEIDON2_PARTIAL_ROUNDS_3};
+use p3_bn254::{
+    Bn254, Poseidon2Bn254, BN254_POSEIDON2_HALF_FULL_ROUNDS, BN254_POSEIDON2_PARTIAL_ROUNDS_3,
+};
 use p3_challenger::{DuplexChallenger, MultiField32Challenger};
 use p3_commit::ExtensionMmcs;
 use p3_dft::Radix2DitParallel;
@@ -154,10 +156,16 @@ pub fn outer_perm() -> OuterPerm {
         Bn254::from_biguint(le).expect("a BN254 constant is below the modulus")
     };
     let half_full = BN254_POSEIDON2_HALF_FULL_ROUNDS;
-    let mut rows: Vec<[Bn254; 3]> =
-        RC3.iter().map(|r| [to_bn254(&r[0]), to_bn254(&r[1]), to_bn254(&r[2])]).collect();
+    let mut rows: Vec<[Bn254; 3]> = RC3
+        .iter()
+        .map(|r| [to_bn254(&r[0]), to_bn254(&r[1]), to_bn254(&r[2])])
+        .collect();
     let terminal = rows.split_off(half_full + BN254_POSEIDON2_PARTIAL_ROUNDS_3);
-    let internal: Vec<Bn254> = rows.split_off(half_full).into_iter().map(|r| r[0]).collect();
+    let internal: Vec<Bn254> = rows
+        .split_off(half_full)
+        .into_iter()
+        .map(|r| r[0])
+        .collect();
     Poseidon2Bn254::<3>::new(ExternalLayerConstants::new(rows, terminal), internal)
 }
 
@@ -165,9 +173,17 @@ pub fn outer_perm() -> OuterPerm {
 pub fn fast_config() -> FastConfig {
     let settings = FriSettings::FAST;
     let perm = default_babybear_poseidon2_16();
-    let val_mmcs = FastValMmcs::new(FastHash::new(perm.clone()), FastCompress::new(perm.clone()), 0);
+    let val_mmcs = FastValMmcs::new(
+        FastHash::new(perm.clone()),
+        FastCompress::new(perm.clone()),
+        0,
+    );
     let challenge_mmcs = FastChallengeMmcs::new(val_mmcs.clone());
-    let pcs = FastPcs::new(Dft::default(), val_mmcs, settings.fri_parameters(challenge_mmcs));
+    let pcs = FastPcs::new(
+        Dft::default(),
+        val_mmcs,
+        settings.fri_parameters(challenge_mmcs),
+    );
     StarkConfig::new(pcs, FastChallenger::new(perm))
         .with_ood_proof_of_work_bits(settings.ood_pow_bits)
         .with_lookup_proof_of_work_bits(settings.lookup_pow_bits)
@@ -182,7 +198,11 @@ pub fn outer_config() -> OuterConfig {
     let hash = OuterHash::new(perm.clone()).expect("BabyBear packs into BN254");
     let val_mmcs = OuterValMmcs::new(hash, OuterCompress::new(perm.clone()), 0);
     let challenge_mmcs = OuterChallengeMmcs::new(val_mmcs.clone());
-    let pcs = OuterPcs::new(Dft::default(), val_mmcs, settings.fri_parameters(challenge_mmcs));
+    let pcs = OuterPcs::new(
+        Dft::default(),
+        val_mmcs,
+        settings.fri_parameters(challenge_mmcs),
+    );
     let challenger = OuterChallenger::new(perm).expect("BabyBear packs into BN254");
     StarkConfig::new(pcs, challenger)
         .with_ood_proof_of_work_bits(settings.ood_pow_bits)

@@ -5,7 +5,9 @@ use p3_symmetric::Permutation;
 
 /// `x` in decimal (how `Bn254` displays), from hex.
 fn decimal(hex: &str) -> String {
-    num_bigint::BigUint::parse_bytes(hex.as_bytes(), 16).unwrap().to_string()
+    num_bigint::BigUint::parse_bytes(hex.as_bytes(), 16)
+        .unwrap()
+        .to_string()
 }
 
 /// HorizenLabs' test vector for Poseidon2-BN254 (t = 3): perm([0, 1, 2]).
@@ -22,4 +24,139 @@ fn outer_permutation_matches_the_published_test_vector() {
     .map(|h| decimal(h))
     .collect();
     assert_eq!(got, want);
+}
+
+mod proofs {
+    use crate::config::{fast_config, outer_config, OuterConfig, Val};
+    use crate::stark::{decode_proof, encode_proof, prove, setup, verify, StarkError};
+    use crate::toy::{fibonacci_result, ToyMachine};
+    use p3_field::PrimeCharacteristicRing;
+
+    /// Proves `machine` with `config`, checks the proof verifies, returns its bytes.
+    macro_rules! prove_and_verify {
+        ($config:expr, $machine:expr) => {{
+            let config = $config;
+            let m: &ToyMachine = $machine;
+            let data = setup(&config, &m.airs, &m.log_heights()).unwrap();
+            let proof = prove(&config, &m.airs, &m.traces, &m.public_values, &data).unwrap();
+            verify(&config, &m.airs, &proof, &m.public_values, &data.common).unwrap();
+            let bytes = encode_proof(&proof).unwrap();
+            let decoded = decode_proof(&bytes).unwrap();
+            verify(&config, &m.airs, &decoded, &m.public_values, &data.common).unwrap();
+            (bytes, data)
+        }};
+    }
+
+    fn fib(n: usize) -> u32 {
+        let (mut a, mut b) = (0u64, 1u64);
+        for _ in 0..n {
+            (a, b) = (b, (a + b) % 0x7800_0001);
+        }
+        a as u32
+    }
+
+    #[test]
+    fn fibonacci_proves_and_verifies_in_both_configs() {
+        let machine = ToyMachine::fibonacci(6);
+        // last row holds (fib(63), fib(64)); the claim is its second column
+        assert_eq!(fibonacci_result(&machine), fib(64));
+        prove_and_verify!(fast_config(), &machine);
+        prove_and_verify!(outer_config(), &machine);
+    }
+
+    #[test]
+    fn lookup_pair_proves_and_verifies_in_both_configs() {
+        let machine = ToyMachine::lookup(7);
+        prove_and_verify!(fast_config(), &machine);
+        prove_and_verify!(outer_config(), &machine);
+    }
+
+    #[test]
+    fn zkvm_like_machine_proves_and_verifies() {
+        let machine = ToyMachine::zkvm_like(6);
+        assert!(machine.total_width() >= 100);
+        let heights = machine.log_heights();
+        assert!(
+            heights.iter().any(|&h| h != heights[0]),
+            "tables of different heights"
+        );
+        prove_and_verify!(fast_config(), &machine);
+        prove_and_verify!(outer_config(), &machine);
+    }
+
+    #[test]
+    fn wrong_public_value_is_rejected() {
+        let machine = ToyMachine::fibonacci(5);
+        let config = fast_config();
+        let data = setup(&config, &machine.airs, &machine.log_heights()).unwrap();
+        let proof = prove(
+            &config,
+            &machine.airs,
+            &machine.traces,
+            &machine.public_values,
+            &data,
+        )
+        .unwrap();
+        for index in 0..3 {
+            let mut wrong = machine.public_values.clone();
+            wrong[0][index] += Val::ONE;
+            let err = verify(&config, &machine.airs, &proof, &wrong, &data.common).unwrap_err();
+            assert!(matches!(err, StarkError::Rejected(_)), "{err}");
+        }
+    }
+
+    /// Single-byte flips of a serialized outer proof: none is accepted and none panics.
+    fn flip_bytes(
+        config: &OuterConfig,
+        machine: &ToyMachine,
+        bytes: &[u8],
+        common: &p3_batch_stark::CommonData<OuterConfig>,
+        flips: usize,
+    ) -> (usize, usize) {
+        let (mut decode_errors, mut rejections) = (0, 0);
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..flips {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let at = (state >> 33) as usize % bytes.len();
+            let mut tampered = bytes.to_vec();
+            tampered[at] ^= 1 << ((state >> 29) & 7);
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                match decode_proof::<OuterConfig>(&tampered) {
+                    Err(_) => Err(true),
+                    Ok(proof) => match verify(
+                        config,
+                        &machine.airs,
+                        &proof,
+                        &machine.public_values,
+                        common,
+                    ) {
+                        Err(_) => Err(false),
+                        Ok(()) => Ok(()),
+                    },
+                }
+            }));
+            match outcome {
+                Err(_) => panic!("verifier panicked on a proof with byte {at} flipped"),
+                Ok(Ok(())) => panic!("a proof with byte {at} flipped was accepted"),
+                Ok(Err(true)) => decode_errors += 1,
+                Ok(Err(false)) => rejections += 1,
+            }
+        }
+        (decode_errors, rejections)
+    }
+
+    #[test]
+    fn tampered_proof_bytes_are_rejected_without_panics() {
+        let machine = ToyMachine::lookup(5);
+        let config = outer_config();
+        let (bytes, data) = prove_and_verify!(outer_config(), &machine);
+        let (decode_errors, rejections) = flip_bytes(&config, &machine, &bytes, &data.common, 300);
+        println!(
+            "300 flips of a {}-byte proof: {decode_errors} decode errors, {rejections} rejections",
+            bytes.len()
+        );
+        assert_eq!(decode_errors + rejections, 300);
+    }
 }
