@@ -94,13 +94,14 @@ pub struct FriSettings {
 impl FriSettings {
     /// The fast configuration: Plonky3's benchmark FRI shape (blowup 2, 100 queries, 16-bit
     /// query grinding) plus 10-bit grinding before the out-of-domain point, the opening batching
-    /// and the LogUp challenges, which lifts the conjectured level above 100 bits (the
-    /// field-size terms cap it at ~95–97 bits without them; see `security`).
+    /// and the LogUp challenges, and 4 bits before each folding challenge. Without them the
+    /// field-size terms cap the conjectured level at ~95–97 bits, and the commit-phase term
+    /// binds for tall traces (see `security` and its tests).
     pub const FAST: FriSettings = FriSettings {
         log_blowup: 1,
         num_queries: 100,
         query_pow_bits: 16,
-        commit_pow_bits: 0,
+        commit_pow_bits: 4,
         batch_pow_bits: 10,
         ood_pow_bits: 10,
         lookup_pow_bits: 10,
@@ -109,12 +110,15 @@ impl FriSettings {
     };
 
     /// The outer configuration, chosen for the Halo2 verifier rather than the prover: its cost is
-    /// roughly queries × Merkle-path hashes, so a large blowup buys few queries.
+    /// roughly queries × Merkle-path hashes, so a large blowup (16) buys few queries (21), and
+    /// grinding — one hash each in the circuit — buys the rest: 20 bits before the queries, 12
+    /// before the out-of-domain point, the opening batching and the LogUp challenges, 4 before
+    /// each folding challenge. ≥ 100 conjectured bits up to 2^22-row tables.
     pub const OUTER: FriSettings = FriSettings {
         log_blowup: 4,
         num_queries: 21,
         query_pow_bits: 20,
-        commit_pow_bits: 0,
+        commit_pow_bits: 4,
         batch_pow_bits: 12,
         ood_pow_bits: 12,
         lookup_pow_bits: 12,
