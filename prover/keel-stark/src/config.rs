@@ -45,17 +45,21 @@ pub type FastConfig = StarkConfig<FastPcs, Challenge, FastChallenger>;
 /// Poseidon2 over BN254, width 3, x^5 S-box, 8 full and 56 partial rounds.
 pub type OuterPerm = Poseidon2Bn254<3>;
 /// Leaf hash: 8 BabyBear values packed per BN254 element, rate 2, output 1 element.
-pub type OuterHash = MultiField32PaddingFreeSponge<Val, Bn254, OuterPerm, 3, 2, 1>;
+pub type OuterHash<P = OuterPerm> = MultiField32PaddingFreeSponge<Val, Bn254, P, 3, 2, 1>;
 /// 2-to-1 compression: one permutation, first element kept.
-pub type OuterCompress = TruncatedPermutation<OuterPerm, 2, 1, 3>;
+pub type OuterCompress<P = OuterPerm> = TruncatedPermutation<P, 2, 1, 3>;
 /// Merkle trees of BabyBear matrices with one-BN254-element digests, binary.
-pub type OuterValMmcs = MerkleTreeMmcs<Val, Bn254, OuterHash, OuterCompress, 2, 1>;
-type OuterChallengeMmcs = ExtensionMmcs<Val, Challenge, OuterValMmcs>;
+pub type OuterValMmcs<P = OuterPerm> =
+    MerkleTreeMmcs<Val, Bn254, OuterHash<P>, OuterCompress<P>, 2, 1>;
+type OuterChallengeMmcs<P> = ExtensionMmcs<Val, Challenge, OuterValMmcs<P>>;
 /// Fiat–Shamir over a BN254 duplex sponge.
-pub type OuterChallenger = MultiField32Challenger<Val, Bn254, OuterPerm, 3, 2>;
-type OuterPcs = TwoAdicFriPcs<Val, Dft, OuterValMmcs, OuterChallengeMmcs>;
+pub type OuterChallenger<P = OuterPerm> = MultiField32Challenger<Val, Bn254, P, 3, 2>;
+type OuterPcs<P> = TwoAdicFriPcs<Val, Dft, OuterValMmcs<P>, OuterChallengeMmcs<P>>;
+/// The outer configuration over any implementation `P` of the Poseidon2-BN254 permutation
+/// (the real one, or an instrumented one that counts calls).
+pub type OuterConfigOf<P> = StarkConfig<OuterPcs<P>, Challenge, OuterChallenger<P>>;
 /// The outer configuration (Poseidon2-BN254 Merkle trees and challenger).
-pub type OuterConfig = StarkConfig<OuterPcs, Challenge, OuterChallenger>;
+pub type OuterConfig = OuterConfigOf<OuterPerm>;
 
 /// Which configuration a proof uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -195,8 +199,16 @@ pub fn fast_config() -> FastConfig {
 
 /// The outer configuration.
 pub fn outer_config() -> OuterConfig {
+    outer_config_with(outer_perm())
+}
+
+/// The outer configuration over the permutation `perm`, which must compute Poseidon2-BN254
+/// (tests pass an instrumented wrapper of [`outer_perm`]).
+pub fn outer_config_with<P>(perm: P) -> OuterConfigOf<P>
+where
+    P: p3_symmetric::CryptographicPermutation<[Bn254; 3]> + Clone,
+{
     let settings = FriSettings::OUTER;
-    let perm = outer_perm();
     // `new` fails only for parameters that cannot pack 8 BabyBear values into one BN254
     // element, which these constant types can.
     let hash = OuterHash::new(perm.clone()).expect("BabyBear packs into BN254");

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod cost;
 pub mod security;
 pub mod stark;
 pub mod toy;
