@@ -78,3 +78,6 @@ if [ "${KEEL_BENCH_DIFF:-1}" != 0 ]; then
     KEEL_DIFF_PROGRAMS=10000 cargo test --release --locked -p keel-executor --test differential -- --nocapture 2>&1 |
         grep -E 'random programs|test result'
 fi
+
+step "5. outer STARK verifier cost and Halo2 circuit estimate (zkvm-like toy machine, 111 columns)"
+cargo run --release --locked -q -p keel-halo2 --example circuit_estimate -- 8 12 16
