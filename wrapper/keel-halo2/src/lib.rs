@@ -16,6 +16,7 @@ pub mod convert;
 mod error;
 pub mod extension;
 pub mod poseidon2;
+pub mod verifier;
 
 #[cfg(test)]
 mod cost_table;

@@ -1,0 +1,75 @@
+//! The arithmetic the STARK verifier performs on challenge-field values, as a trait with a native
+//! instance ([`Native`], Plonky3's own field type) and an in-circuit one ([`InCircuit`], cells of
+//! [`ExtensionChip`]). Verification logic written once over [`ExtArithmetic`] runs as an oracle
+//! natively and as constraints in the circuit — snark-verifier's "loader" idea.
+
+use crate::extension::NativeExt as Challenge;
+use crate::extension::{AssignedExt, ExtensionChip};
+use crate::Fr;
+use halo2_base::Context;
+
+/// Arithmetic on elements of the challenge field BabyBear\[X\] / (X^4 − 11).
+pub trait ExtArithmetic {
+    /// How an element is represented (a value, or cells).
+    type Ext: Clone;
+    /// The constant `c`.
+    fn constant(&mut self, c: Challenge) -> Self::Ext;
+    /// `a + b`.
+    fn add(&mut self, a: &Self::Ext, b: &Self::Ext) -> Self::Ext;
+    /// `a − b`.
+    fn sub(&mut self, a: &Self::Ext, b: &Self::Ext) -> Self::Ext;
+    /// `−a`.
+    fn neg(&mut self, a: &Self::Ext) -> Self::Ext;
+    /// `a · b`.
+    fn mul(&mut self, a: &Self::Ext, b: &Self::Ext) -> Self::Ext;
+}
+
+/// Native arithmetic on Plonky3's extension field.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Native;
+
+impl ExtArithmetic for Native {
+    type Ext = Challenge;
+    fn constant(&mut self, c: Challenge) -> Challenge {
+        c
+    }
+    fn add(&mut self, a: &Challenge, b: &Challenge) -> Challenge {
+        *a + *b
+    }
+    fn sub(&mut self, a: &Challenge, b: &Challenge) -> Challenge {
+        *a - *b
+    }
+    fn neg(&mut self, a: &Challenge) -> Challenge {
+        -*a
+    }
+    fn mul(&mut self, a: &Challenge, b: &Challenge) -> Challenge {
+        *a * *b
+    }
+}
+
+/// In-circuit arithmetic: every operation adds constrained cells to `ctx`.
+pub struct InCircuit<'chip, 'range, 'ctx> {
+    /// The extension-field chip.
+    pub chip: &'chip ExtensionChip<'range>,
+    /// The context cells go to.
+    pub ctx: &'ctx mut Context<Fr>,
+}
+
+impl ExtArithmetic for InCircuit<'_, '_, '_> {
+    type Ext = AssignedExt;
+    fn constant(&mut self, c: Challenge) -> AssignedExt {
+        self.chip.load_constant(self.ctx, c)
+    }
+    fn add(&mut self, a: &AssignedExt, b: &AssignedExt) -> AssignedExt {
+        self.chip.add(self.ctx, a, b)
+    }
+    fn sub(&mut self, a: &AssignedExt, b: &AssignedExt) -> AssignedExt {
+        self.chip.sub(self.ctx, a, b)
+    }
+    fn neg(&mut self, a: &AssignedExt) -> AssignedExt {
+        self.chip.neg(self.ctx, a)
+    }
+    fn mul(&mut self, a: &AssignedExt, b: &AssignedExt) -> AssignedExt {
+        self.chip.mul(self.ctx, a, b)
+    }
+}
