@@ -2,4 +2,5 @@
 //! natively (the oracle, checked against Plonky3's own verifier) and in-circuit.
 
 pub mod constraints;
+pub mod ood;
 pub mod ops;

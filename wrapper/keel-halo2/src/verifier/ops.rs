@@ -7,6 +7,7 @@ use crate::extension::NativeExt as Challenge;
 use crate::extension::{AssignedExt, ExtensionChip};
 use crate::Fr;
 use halo2_base::Context;
+use p3_field::{Field, PrimeCharacteristicRing};
 
 /// Arithmetic on elements of the challenge field BabyBear\[X\] / (X^4 − 11).
 pub trait ExtArithmetic {
@@ -22,7 +23,22 @@ pub trait ExtArithmetic {
     fn neg(&mut self, a: &Self::Ext) -> Self::Ext;
     /// `a · b`.
     fn mul(&mut self, a: &Self::Ext, b: &Self::Ext) -> Self::Ext;
+    /// `a⁻¹`. Callers guarantee `a ≠ 0` (the verifier rejects the points where it could be
+    /// zero first); natively 0 maps to 0, in the circuit `inv(0)` is unsatisfiable.
+    fn inv(&mut self, a: &Self::Ext) -> Self::Ext;
+    /// Requires `a = b`: natively an error when they differ, in the circuit a constraint.
+    fn assert_equal(
+        &mut self,
+        a: &Self::Ext,
+        b: &Self::Ext,
+        what: &'static str,
+    ) -> Result<(), Mismatch>;
 }
+
+/// A native check that failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("verifier check failed: {0}")]
+pub struct Mismatch(pub &'static str);
 
 /// Native arithmetic on Plonky3's extension field.
 #[derive(Clone, Copy, Debug, Default)]
@@ -44,6 +60,21 @@ impl ExtArithmetic for Native {
     }
     fn mul(&mut self, a: &Challenge, b: &Challenge) -> Challenge {
         *a * *b
+    }
+    fn inv(&mut self, a: &Challenge) -> Challenge {
+        a.try_inverse().unwrap_or(Challenge::ZERO)
+    }
+    fn assert_equal(
+        &mut self,
+        a: &Challenge,
+        b: &Challenge,
+        what: &'static str,
+    ) -> Result<(), Mismatch> {
+        if a == b {
+            Ok(())
+        } else {
+            Err(Mismatch(what))
+        }
     }
 }
 
@@ -71,5 +102,17 @@ impl ExtArithmetic for InCircuit<'_, '_, '_> {
     }
     fn mul(&mut self, a: &AssignedExt, b: &AssignedExt) -> AssignedExt {
         self.chip.mul(self.ctx, a, b)
+    }
+    fn inv(&mut self, a: &AssignedExt) -> AssignedExt {
+        self.chip.inv(self.ctx, a)
+    }
+    fn assert_equal(
+        &mut self,
+        a: &AssignedExt,
+        b: &AssignedExt,
+        _: &'static str,
+    ) -> Result<(), Mismatch> {
+        self.chip.assert_equal(self.ctx, a, b);
+        Ok(())
     }
 }
