@@ -2,5 +2,6 @@
 //! natively (the oracle, checked against Plonky3's own verifier) and in-circuit.
 
 pub mod constraints;
+pub mod merkle;
 pub mod ood;
 pub mod ops;
