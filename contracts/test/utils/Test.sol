@@ -9,8 +9,12 @@ interface Vm {
     function expectRevert(bytes4 revertSelector) external;
     function expectRevert(bytes calldata revertData) external;
     function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
+    function expectCall(address callee, bytes calldata data) external;
     function assume(bool condition) external pure;
     function prank(address msgSender) external;
+    function startPrank(address msgSender) external;
+    function stopPrank() external;
     function deal(address account, uint256 newBalance) external;
     function warp(uint256 newTimestamp) external;
     function roll(uint256 newHeight) external;

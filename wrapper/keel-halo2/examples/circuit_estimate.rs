@@ -10,6 +10,7 @@
 
 use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
 use keel_halo2::poseidon2::Poseidon2Chip;
+use keel_halo2::poseidon2_gate::{ADVICE_COLUMNS_PER_SET, ROWS_PER_PERMUTATION};
 use keel_halo2::Fr;
 use keel_stark::cost::outer_verifier_cost;
 use keel_stark::toy::ToyMachine;
@@ -36,19 +37,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         heights
     };
     let per_perm = cells_per_permutation();
-    println!("one Poseidon2-BN254 permutation in-circuit: {per_perm} advice cells");
+    // the custom gate: its rows × columns, plus the 3 halo2-base cells holding the output
+    let per_perm_gate = ROWS_PER_PERMUTATION * ADVICE_COLUMNS_PER_SET + 3;
+    println!("one Poseidon2-BN254 permutation in-circuit: {per_perm} advice cells (flex-gate chip), {per_perm_gate} (custom gate)");
     println!(
-        "{:<10} {:>8} {:>12} {:>14} {:>16}",
-        "log h", "columns", "verifier P2", "hash cells", "k at 8 columns"
+        "{:<10} {:>8} {:>12} {:>14} {:>16} {:>16}",
+        "log h", "columns", "verifier P2", "chip cells", "k at 8 columns", "gate cells"
     );
     for log_height in heights {
         let cost = outer_verifier_cost(&ToyMachine::zkvm_like(log_height))?;
         let cells = cost.verifier_permutations as usize * per_perm;
         // rows needed with 8 advice columns, as a power of two
         let k = (cells.div_ceil(8) as f64).log2().ceil() as u32;
+        let gate_cells = cost.verifier_permutations as usize * per_perm_gate;
         println!(
-            "{:<10} {:>8} {:>12} {:>14} {:>16}",
-            log_height, cost.total_width, cost.verifier_permutations, cells, k
+            "{:<10} {:>8} {:>12} {:>14} {:>16} {:>16}",
+            log_height, cost.total_width, cost.verifier_permutations, cells, k, gate_cells
         );
     }
     Ok(())

@@ -16,6 +16,7 @@ pub mod convert;
 mod error;
 pub mod extension;
 pub mod poseidon2;
+pub mod poseidon2_gate;
 pub mod verifier;
 
 #[cfg(test)]

@@ -73,6 +73,25 @@ impl Poseidon2Constants {
             terminal,
         }
     }
+
+    /// Checks Plonky3's shape for width 3 over BN254: 4 initial, 56 partial, 4 terminal rounds
+    /// (the layouts of this chip and of [`crate::poseidon2_gate`] are written for it).
+    pub(crate) fn check_shape(&self) -> Result<(), ChipError> {
+        let shape = (self.initial.len(), self.internal.len(), self.terminal.len());
+        let expected = (
+            BN254_POSEIDON2_HALF_FULL_ROUNDS,
+            BN254_POSEIDON2_PARTIAL_ROUNDS_3,
+            BN254_POSEIDON2_HALF_FULL_ROUNDS,
+        );
+        if shape != expected {
+            return Err(ChipError::Poseidon2Shape {
+                initial: shape.0,
+                internal: shape.1,
+                terminal: shape.2,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// The constants of the cell layout, derived once from the round constants.
@@ -321,23 +340,7 @@ impl Poseidon2Chip {
 
     /// A permutation with other round constants of the same shape (4 + 56 + 4 rounds).
     pub fn from_constants(constants: &Poseidon2Constants) -> Result<Self, ChipError> {
-        let shape = (
-            constants.initial.len(),
-            constants.internal.len(),
-            constants.terminal.len(),
-        );
-        let expected = (
-            BN254_POSEIDON2_HALF_FULL_ROUNDS,
-            BN254_POSEIDON2_PARTIAL_ROUNDS_3,
-            BN254_POSEIDON2_HALF_FULL_ROUNDS,
-        );
-        if shape != expected {
-            return Err(ChipError::Poseidon2Shape {
-                initial: shape.0,
-                internal: shape.1,
-                terminal: shape.2,
-            });
-        }
+        constants.check_shape()?;
         Ok(Poseidon2Chip {
             schedule: Schedule::new(constants),
         })
