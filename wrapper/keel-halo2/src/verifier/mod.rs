@@ -5,3 +5,4 @@ pub mod constraints;
 pub mod merkle;
 pub mod ood;
 pub mod ops;
+pub mod transcript;
