@@ -920,3 +920,134 @@ fn shape_mismatches_are_rejected_before_replaying() {
     }
     assert!(replay.replay(&good, p.pvs()).is_ok());
 }
+
+// ---------------------------------------------------------------------------------------------
+// The pieces together on real proofs: replayed challenges + opened values + symbolic constraints
+// ---------------------------------------------------------------------------------------------
+
+mod out_of_domain_on_real_proofs {
+    use super::{fibonacci, lookup, zkvm_like, Proven};
+    use crate::verifier::constraints::{evaluate_constraints, ConstraintInputs};
+    use crate::verifier::ood::{
+        check_quotient_identity, fold_constraints, recompose_quotient, trace_selectors, ChunkDomain,
+    };
+    use crate::verifier::ops::{ExtArithmetic, Mismatch, Native};
+    use crate::verifier::transcript::{TableOpenings, TranscriptData};
+    use keel_stark::config::{Challenge, Val};
+    use keel_stark::toy::ToyAir;
+    use p3_air::symbolic::AirLayout;
+    use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
+    use p3_lookup::logup::LogUpGadget;
+
+    /// Extension-valued columns from their opened base-field coordinates (4 per column).
+    fn ext_columns(coordinates: &[Challenge]) -> Vec<Challenge> {
+        coordinates
+            .chunks(4)
+            .map(|c| {
+                c.iter().enumerate().fold(Challenge::ZERO, |acc, (k, v)| {
+                    acc + *v * <Challenge as BasedVectorSpace<Val>>::ith_basis_element(k).unwrap()
+                })
+            })
+            .collect()
+    }
+
+    /// Every table's out-of-domain identity at the replayed ζ, α and LogUp challenges, and the
+    /// LogUp terminals summing to zero.
+    fn check_all(p: &Proven, data: &TranscriptData) -> Result<(), Mismatch> {
+        let challenges = p
+            .replay()
+            .replay(data, p.pvs())
+            .map_err(|_| Mismatch("transcript"))?;
+        let gadget = LogUpGadget::new();
+        let mut terminal_sum = Challenge::ZERO;
+        for (i, air) in p.airs().iter().enumerate() {
+            let lookups = &p.common.lookups[i];
+            let layout = AirLayout::from_air::<Val>(air);
+            let (base, ext) =
+                p3_batch_stark::symbolic::get_symbolic_constraints::<Val, Challenge, ToyAir, _>(
+                    air, layout, lookups, &gadget,
+                );
+            let constraint_layout =
+                p3_batch_stark::symbolic::get_constraint_layout::<Val, Challenge, ToyAir, _>(
+                    air, layout, lookups, &gadget,
+                );
+            let o: &TableOpenings = &data.openings[i];
+            let log_n = data.degree_bits[i];
+            let sels = trace_selectors(&mut Native, &challenges.zeta, log_n);
+            let inputs = ConstraintInputs {
+                main_local: o.trace_local.clone(),
+                main_next: o.trace_next.clone().unwrap_or_default(),
+                preprocessed_local: o.preprocessed_local.clone().unwrap_or_default(),
+                preprocessed_next: o.preprocessed_next.clone().unwrap_or_default(),
+                public_values: p.pvs()[i].iter().map(|&v| Challenge::from(v)).collect(),
+                is_first_row: sels.is_first_row,
+                is_last_row: sels.is_last_row,
+                is_transition: sels.is_transition,
+                permutation_local: ext_columns(&o.permutation_local),
+                permutation_next: ext_columns(&o.permutation_next),
+                challenges: challenges.lookup_challenges[i].clone(),
+                permutation_values: data.lookup_terminals[i].into_iter().collect(),
+            };
+            let values =
+                evaluate_constraints(&mut Native, &base, &ext, &inputs).expect("well-formed AIR");
+            let folded =
+                fold_constraints(&mut Native, &values, &constraint_layout, &challenges.alpha)?;
+            let domains = ChunkDomain::for_table(log_n, o.quotient_chunks.len());
+            let quotient =
+                recompose_quotient(&mut Native, &domains, &o.quotient_chunks, &challenges.zeta)?;
+            check_quotient_identity(&mut Native, &folded, &quotient, &sels.vanishing)?;
+            if let Some(t) = data.lookup_terminals[i] {
+                terminal_sum += t;
+            }
+        }
+        let zero = Native.constant(Challenge::ZERO);
+        Native.assert_equal(&terminal_sum, &zero, "LogUp terminals do not sum to zero")
+    }
+
+    fn data_of(p: &Proven) -> TranscriptData {
+        TranscriptData::from_proof(&p.proof()).unwrap()
+    }
+
+    #[test]
+    fn honest_proofs_pass_every_table_s_out_of_domain_check() {
+        for p in [fibonacci(), lookup(), zkvm_like()] {
+            check_all(p, &data_of(p)).unwrap();
+        }
+    }
+
+    #[test]
+    fn tampered_openings_fail_the_out_of_domain_check() {
+        let p = zkvm_like();
+        let honest = data_of(p);
+        // every kind of opened value, in a table with and one without lookups
+        for table in [0, 3] {
+            let mut d = honest.clone();
+            d.openings[table].trace_local[1] += Challenge::ONE;
+            assert!(check_all(p, &d).is_err(), "main local, table {table}");
+            let mut d = honest.clone();
+            if let Some(next) = d.openings[table].trace_next.as_mut() {
+                next[0] += Challenge::ONE;
+                assert!(check_all(p, &d).is_err(), "main next, table {table}");
+            }
+            let mut d = honest.clone();
+            d.openings[table].quotient_chunks[0][2] += Challenge::ONE;
+            assert!(check_all(p, &d).is_err(), "quotient chunk, table {table}");
+        }
+        let mut d = honest.clone();
+        d.openings[3].permutation_local[0] += Challenge::ONE;
+        assert!(check_all(p, &d).is_err(), "LogUp column");
+        let mut d = honest.clone();
+        d.openings[4].preprocessed_local.as_mut().unwrap()[0] += Challenge::ONE;
+        assert!(check_all(p, &d).is_err(), "preprocessed column");
+    }
+
+    #[test]
+    fn unbalanced_logup_terminals_are_rejected() {
+        let p = lookup();
+        let mut d = data_of(p);
+        let t = d.lookup_terminals[0].as_mut().unwrap();
+        *t += Challenge::ONE;
+        // (the transcript also changes; either check may fire, both must not pass)
+        assert!(check_all(p, &d).is_err());
+    }
+}
