@@ -17,6 +17,8 @@ mod error;
 pub mod extension;
 pub mod poseidon2;
 pub mod poseidon2_gate;
+pub mod prover;
+pub mod srs;
 pub mod verifier;
 
 #[cfg(test)]
