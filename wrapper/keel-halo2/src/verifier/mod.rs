@@ -2,6 +2,7 @@
 //! natively (the oracle, checked against Plonky3's own verifier) and in-circuit.
 
 pub mod constraints;
+pub mod fri;
 pub mod merkle;
 pub mod ood;
 pub mod ops;

@@ -1051,3 +1051,481 @@ mod out_of_domain_on_real_proofs {
         assert!(check_all(p, &d).is_err());
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// FRI on real proofs: restored per-query paths, reduced openings, folding, final polynomial
+// ---------------------------------------------------------------------------------------------
+
+mod fri_on_real_proofs {
+    use super::{fibonacci, lookup, zkvm_like, Proven, SETTINGS};
+    use crate::babybear::BabyBearChip;
+    use crate::extension::ExtensionChip;
+    use crate::testing::mock;
+    use crate::verifier::fri::{
+        ext_bits, reduced_openings, verify_fri, verify_fri_with, FriError, FriPlan, FriWitness,
+    };
+    use crate::verifier::merkle::{HashArithmetic, NativeHash};
+    use crate::verifier::ops::InCircuit;
+    use crate::verifier::ops::{ExtArithmetic, Mismatch, Native};
+    use crate::verifier::transcript::{ReplayedChallenges, TranscriptData};
+    use keel_stark::config::{
+        outer_config, outer_perm, Challenge, OuterCompress, OuterConfig, OuterHash, OuterValMmcs,
+        Val,
+    };
+    use keel_stark::stark::verify;
+    use p3_batch_stark::verifier::commitments_with_opening_points;
+    use p3_batch_stark::BatchProof;
+    use p3_bn254::Bn254;
+    use p3_commit::ExtensionMmcs;
+    use p3_field::PrimeCharacteristicRing;
+    use p3_fri::FriParameters;
+
+    fn val_mmcs() -> OuterValMmcs {
+        let perm = outer_perm();
+        OuterValMmcs::new(
+            OuterHash::new(perm.clone()).unwrap(),
+            OuterCompress::new(perm),
+            0,
+        )
+    }
+
+    /// The honest challenges of `p`'s proof (the transcript accepts it).
+    fn challenges(p: &Proven) -> ReplayedChallenges {
+        p.replay()
+            .replay(&TranscriptData::from_proof(&p.proof()).unwrap(), p.pvs())
+            .unwrap()
+    }
+
+    /// Restores the witnesses of `proof` and runs our FRI verifier with `ch`.
+    fn run(
+        p: &Proven,
+        proof: &BatchProof<OuterConfig>,
+        ch: &ReplayedChallenges,
+    ) -> Result<(), FriError> {
+        let data = TranscriptData::from_proof(proof).unwrap();
+        let replay = p.replay();
+        let claimed = replay.claimed_openings(&data);
+        let witness = FriWitness::restore(proof, &p.shape, &SETTINGS, ch, &claimed)?;
+        verify_fri(&p.shape, &SETTINGS, &data, ch, &claimed, &witness)
+    }
+
+    /// Runs our verifier on a given witness and transcript data (honest challenges).
+    fn run_witness(
+        p: &Proven,
+        data: &TranscriptData,
+        ch: &ReplayedChallenges,
+        witness: &FriWitness,
+    ) -> Result<(), FriError> {
+        let replay = p.replay();
+        let claimed = replay.claimed_openings(data);
+        verify_fri(&p.shape, &SETTINGS, data, ch, &claimed, witness)
+    }
+
+    fn honest_witness(p: &Proven) -> (TranscriptData, ReplayedChallenges, FriWitness) {
+        let proof = p.proof();
+        let data = TranscriptData::from_proof(&proof).unwrap();
+        let ch = challenges(p);
+        let replay = p.replay();
+        let claimed = replay.claimed_openings(&data);
+        let witness = FriWitness::restore(&proof, &p.shape, &SETTINGS, &ch, &claimed).unwrap();
+        (data, ch, witness)
+    }
+
+    fn plonky3_accepts(p: &Proven, proof: &BatchProof<OuterConfig>) -> bool {
+        verify(&outer_config(), p.airs(), proof, p.pvs(), &p.common).is_ok()
+    }
+
+    /// Plonky3's `open_inputs` on the same proof: its reduced openings, per query.
+    fn plonky3_reduced_openings(
+        p: &Proven,
+        proof: &BatchProof<OuterConfig>,
+        ch: &ReplayedChallenges,
+    ) -> Vec<Vec<(usize, Challenge)>> {
+        let config = outer_config();
+        let preprocessed_widths: Vec<usize> = p
+            .shape
+            .tables
+            .iter()
+            .map(|t| t.preprocessed_width)
+            .collect();
+        let log_chunks: Vec<usize> = p
+            .shape
+            .tables
+            .iter()
+            .map(|t| t.log_num_quotient_chunks)
+            .collect();
+        let (claims, _, _) = commitments_with_opening_points(
+            &config,
+            p.airs(),
+            ch.zeta,
+            &proof.commitments,
+            &proof.opened_values,
+            &p.common,
+            &proof.degree_bits,
+            &preprocessed_widths,
+            &log_chunks,
+        )
+        .unwrap();
+        let params = FriParameters {
+            log_blowup: SETTINGS.log_blowup,
+            log_final_poly_len: SETTINGS.log_final_poly_len,
+            max_log_arity: SETTINGS.max_log_arity,
+            num_queries: SETTINGS.num_queries,
+            batch_proof_of_work_bits: SETTINGS.batch_pow_bits,
+            commit_proof_of_work_bits: SETTINGS.commit_pow_bits,
+            query_proof_of_work_bits: SETTINGS.query_pow_bits,
+            mmcs: ExtensionMmcs::<Val, Challenge, _>::new(val_mmcs()),
+        };
+        p3_fri::verifier::open_inputs(
+            &params,
+            p.shape.query_index_bits(&SETTINGS),
+            &ch.query_indices,
+            &proof.opening_proof.input_openings,
+            ch.fri_alpha,
+            &val_mmcs(),
+            &claims,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn honest_proofs_pass_and_reduced_openings_are_plonky3s() {
+        let mut heights = Vec::new();
+        for p in [fibonacci(), lookup(), zkvm_like()] {
+            let proof = p.proof();
+            let ch = challenges(p);
+            run(p, &proof, &ch).unwrap();
+            let data = TranscriptData::from_proof(&proof).unwrap();
+            let replay = p.replay();
+            let claimed = replay.claimed_openings(&data);
+            let witness = FriWitness::restore(&proof, &p.shape, &SETTINGS, &ch, &claimed).unwrap();
+            let ours = reduced_openings(&p.shape, &SETTINGS, &ch, &claimed, &witness).unwrap();
+            let theirs = plonky3_reduced_openings(p, &proof, &ch);
+            assert_eq!(ours, theirs);
+            assert!(ours.iter().all(|ro| !ro.is_empty()));
+            heights.push(ours[0].len());
+        }
+        // the zkVM-like machine rolls in reduced openings of several heights
+        assert_eq!(heights[0], 1);
+        assert!(heights[2] > 1, "{heights:?}");
+    }
+
+    fn check_failure(r: Result<(), FriError>, what: &str) {
+        match r {
+            Err(e @ (FriError::Check { .. } | FriError::Restore { .. })) => {
+                eprintln!("{what}: {e}")
+            }
+            other => panic!("{what}: expected a failed check, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn tampered_proofs_are_rejected_by_both_verifiers() {
+        let p = zkvm_like();
+        let ch = challenges(p);
+        let honest = p.proof();
+        let batches = honest.opening_proof.input_openings.len();
+        // an opened row value of every input batch
+        for b in 0..batches {
+            let mut proof = p.proof();
+            proof.opening_proof.input_openings[b].opened_values[3][0][0] += Val::ONE;
+            check_failure(run(p, &proof, &ch), "input row");
+            assert!(!plonky3_accepts(p, &proof), "Plonky3, input row {b}");
+        }
+        // a commit-phase sibling value in the first, a middle and the last round
+        let rounds = honest.opening_proof.commit_phase_openings.len();
+        for r in [0, rounds / 2, rounds - 1] {
+            let mut proof = p.proof();
+            proof.opening_proof.commit_phase_openings[r].sibling_values[5][0] += Challenge::ONE;
+            check_failure(run(p, &proof, &ch), "sibling value");
+            assert!(!plonky3_accepts(p, &proof), "Plonky3, sibling value {r}");
+        }
+        // a Merkle sibling digest of an input batch's and a round's multi-proof
+        for b in 0..batches {
+            let mut proof = p.proof();
+            proof.opening_proof.input_openings[b]
+                .opening_proof
+                .sibling_hashes[0][0] += Bn254::ONE;
+            check_failure(run(p, &proof, &ch), "input digest");
+            assert!(!plonky3_accepts(p, &proof), "Plonky3, input digest {b}");
+        }
+        for r in [0, rounds - 1] {
+            let mut proof = p.proof();
+            let hashes = &mut proof.opening_proof.commit_phase_openings[r]
+                .opening_proof
+                .sibling_hashes;
+            let last = hashes.len() - 1;
+            hashes[last][0] += Bn254::ONE;
+            check_failure(run(p, &proof, &ch), "round digest");
+            assert!(!plonky3_accepts(p, &proof), "Plonky3, round digest {r}");
+        }
+        // the final polynomial and a claimed evaluation: the transcript changes too (Plonky3
+        // rejects at a grinding check); with the honest challenges our FRI check fails
+        let mut proof = p.proof();
+        proof.opening_proof.final_poly[0] += Challenge::ONE;
+        assert!(!plonky3_accepts(p, &proof), "Plonky3, final polynomial");
+        check_failure(run(p, &proof, &ch), "final polynomial");
+        let mut proof = p.proof();
+        proof.opened_values.instances[2]
+            .base_opened_values
+            .trace_local[1] += Challenge::ONE;
+        assert!(!plonky3_accepts(p, &proof), "Plonky3, claimed evaluation");
+        check_failure(run(p, &proof, &ch), "claimed evaluation");
+    }
+
+    #[test]
+    fn tampered_witnesses_are_rejected() {
+        for p in [lookup(), zkvm_like()] {
+            let (data, ch, honest) = honest_witness(p);
+            run_witness(p, &data, &ch, &honest).unwrap();
+            let q = 7;
+            for b in 0..honest.queries[q].inputs.len() {
+                let mut w = honest.clone();
+                w.queries[q].inputs[b].rows[0][0] += Val::ONE;
+                check_failure(run_witness(p, &data, &ch, &w), "witness row");
+                let mut w = honest.clone();
+                let last = w.queries[q].inputs[b].siblings.len() - 1;
+                w.queries[q].inputs[b].siblings[last] += Bn254::ONE;
+                check_failure(run_witness(p, &data, &ch, &w), "witness input path");
+            }
+            for r in 0..honest.queries[q].rounds.len() {
+                let mut w = honest.clone();
+                w.queries[q].rounds[r].sibling_value += Challenge::ONE;
+                check_failure(run_witness(p, &data, &ch, &w), "witness sibling value");
+                let mut w = honest.clone();
+                w.queries[q].rounds[r].siblings[0] += Bn254::ONE;
+                check_failure(run_witness(p, &data, &ch, &w), "witness round path");
+            }
+            let mut d = data.clone();
+            d.final_poly[0] += Challenge::ONE;
+            check_failure(run_witness(p, &d, &ch, &honest), "final polynomial");
+            let mut d = data.clone();
+            d.openings[0].trace_local[0] += Challenge::ONE;
+            check_failure(run_witness(p, &d, &ch, &honest), "claimed evaluation");
+            let mut d = data.clone();
+            d.openings[0].quotient_chunks[0][3] += Challenge::ONE;
+            check_failure(run_witness(p, &d, &ch, &honest), "claimed quotient chunk");
+            let mut d = data.clone();
+            let t = d
+                .openings
+                .iter()
+                .position(|o| !o.permutation_next.is_empty())
+                .unwrap();
+            d.openings[t].permutation_next[0] += Challenge::ONE;
+            check_failure(run_witness(p, &d, &ch, &honest), "claimed LogUp evaluation");
+            // a wrong commitment, and a path checked at another query's index
+            let mut d = data.clone();
+            d.fri_commitments[2] += Bn254::ONE;
+            check_failure(run_witness(p, &d, &ch, &honest), "round commitment");
+            let mut c = ch.clone();
+            c.query_indices[q] ^= 1 << 3;
+            check_failure(run_witness(p, &data, &c, &honest), "other index");
+            let mut c = ch.clone();
+            c.fri_betas[1] += Challenge::ONE;
+            check_failure(run_witness(p, &data, &c, &honest), "other β");
+            let mut c = ch.clone();
+            c.fri_alpha += Challenge::ONE;
+            check_failure(run_witness(p, &data, &c, &honest), "other α");
+            // a short path is a shape error
+            let mut w = honest.clone();
+            w.queries[q].rounds[0].siblings.pop();
+            assert!(matches!(
+                run_witness(p, &data, &ch, &w),
+                Err(FriError::Shape(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn one_real_query_in_circuit() {
+        let p = fibonacci();
+        let (data, ch, witness) = honest_witness(p);
+        let replay = p.replay();
+        let claimed = replay.claimed_openings(&data);
+        let plan = FriPlan::new(&p.shape, &SETTINGS, &claimed).unwrap();
+        let q = 0;
+        let query = &witness.queries[q];
+        for tamper in [false, true] {
+            let outcome = mock(|ctx, range| {
+                let chip = ExtensionChip::new(BabyBearChip::new(range).unwrap());
+                let mut load = |v: Challenge| chip.load_witness(ctx, v);
+                let alpha = load(ch.fri_alpha);
+                let zeta = load(ch.zeta);
+                let betas: Vec<_> = ch.fri_betas.iter().map(|&b| load(b)).collect();
+                let claimed: Vec<Vec<_>> = plan
+                    .claimed_values()
+                    .iter()
+                    .map(|v| v.iter().map(|&x| load(x)).collect())
+                    .collect();
+                // (the circuit must constrain these to be bits of the transcript's index)
+                let bits: Vec<_> = ext_bits(ch.query_indices[q], plan.index_bits())
+                    .into_iter()
+                    .map(&mut load)
+                    .collect();
+                let rows: Vec<Vec<Vec<_>>> = query
+                    .inputs
+                    .iter()
+                    .map(|i| {
+                        i.rows
+                            .iter()
+                            .map(|r| r.iter().map(|&v| load(v.into())).collect())
+                            .collect()
+                    })
+                    .collect();
+                let siblings: Vec<_> = query
+                    .rounds
+                    .iter()
+                    .enumerate()
+                    .map(|(r, o)| {
+                        load(if tamper && r == 2 {
+                            o.sibling_value + Challenge::ONE
+                        } else {
+                            o.sibling_value
+                        })
+                    })
+                    .collect();
+                let final_poly: Vec<_> = data.final_poly.iter().map(|&c| load(c)).collect();
+                let before = ctx.advice.len();
+                let ops = &mut InCircuit { chip: &chip, ctx };
+                let prepared = plan.prepare(ops, &alpha, &zeta, &claimed).unwrap();
+                let middle = ops.ctx.advice.len();
+                let reduced = plan.reduce(ops, &prepared, &bits, &rows).unwrap();
+                let chain = plan.fold(ops, &betas, &bits, reduced, &siblings).unwrap();
+                plan.check_final(ops, &bits, &chain.folded, &final_poly)
+                    .unwrap();
+                (middle - before, ctx.advice.len() - middle)
+            });
+            if tamper {
+                outcome.rejected("sibling value of round 2");
+            } else {
+                let (once, per_query) = outcome.satisfied();
+                eprintln!(
+                    "fibonacci FRI arithmetic in-circuit: {once} advice cells once (α powers, points, Σ α^k p_k(z)), {per_query} per query"
+                );
+            }
+        }
+    }
+
+    /// Counts native operations.
+    #[derive(Default)]
+    struct Count {
+        add: usize,
+        mul: usize,
+        inv: usize,
+        eq: usize,
+    }
+
+    impl ExtArithmetic for Count {
+        type Ext = Challenge;
+        fn constant(&mut self, c: Challenge) -> Challenge {
+            c
+        }
+        fn add(&mut self, a: &Challenge, b: &Challenge) -> Challenge {
+            self.add += 1;
+            Native.add(a, b)
+        }
+        fn sub(&mut self, a: &Challenge, b: &Challenge) -> Challenge {
+            self.add += 1;
+            Native.sub(a, b)
+        }
+        fn neg(&mut self, a: &Challenge) -> Challenge {
+            self.add += 1;
+            Native.neg(a)
+        }
+        fn mul(&mut self, a: &Challenge, b: &Challenge) -> Challenge {
+            self.mul += 1;
+            Native.mul(a, b)
+        }
+        fn inv(&mut self, a: &Challenge) -> Challenge {
+            self.inv += 1;
+            Native.inv(a)
+        }
+        fn assert_equal(
+            &mut self,
+            a: &Challenge,
+            b: &Challenge,
+            what: &'static str,
+        ) -> Result<(), Mismatch> {
+            self.eq += 1;
+            Native.assert_equal(a, b, what)
+        }
+    }
+
+    struct CountHash<'a>(&'a mut usize, NativeHash);
+
+    impl HashArithmetic for CountHash<'_> {
+        type Base = Val;
+        type Digest = Bn254;
+        type Bit = bool;
+        fn permute(&mut self, state: [Bn254; 3]) -> [Bn254; 3] {
+            *self.0 += 1;
+            self.1.permute(state)
+        }
+        fn pack(&mut self, limbs: &[Val]) -> Bn254 {
+            self.1.pack(limbs)
+        }
+        fn zero(&mut self) -> Bn254 {
+            Bn254::ZERO
+        }
+        fn order(&mut self, bit: &bool, a: &Bn254, b: &Bn254) -> (Bn254, Bn254) {
+            self.1.order(bit, a, b)
+        }
+        fn assert_digest_equal(
+            &mut self,
+            a: &Bn254,
+            b: &Bn254,
+            what: &'static str,
+        ) -> Result<(), Mismatch> {
+            self.1.assert_digest_equal(a, b, what)
+        }
+    }
+
+    #[test]
+    fn per_query_cost() {
+        for (name, p) in [
+            ("fibonacci", fibonacci()),
+            ("lookup", lookup()),
+            ("zkvm-like", zkvm_like()),
+        ] {
+            let (data, ch, witness) = honest_witness(p);
+            let replay = p.replay();
+            let claimed = replay.claimed_openings(&data);
+            let mut count = Count::default();
+            let mut perms = 0usize;
+            let hash = NativeHash::default();
+            verify_fri_with(
+                &mut count,
+                &mut CountHash(&mut perms, hash),
+                &p.shape,
+                &SETTINGS,
+                &data,
+                &ch,
+                &claimed,
+                &witness,
+            )
+            .unwrap();
+            let n = SETTINGS.num_queries;
+            let plan = FriPlan::new(&p.shape, &SETTINGS, &claimed).unwrap();
+            let mut once = Count::default();
+            plan.prepare(&mut once, &ch.fri_alpha, &ch.zeta, &plan.claimed_values())
+                .unwrap();
+            eprintln!(
+                "FRI {name}: once {} ext mul, {} ext add/sub",
+                once.mul, once.add
+            );
+            count.mul -= once.mul;
+            count.add -= once.add;
+            eprintln!(
+                "FRI {name}: {perms} permutations in all; per query {:.1} permutations, {} ext mul, {} ext add/sub, {} ext inv, {} equalities ({} rounds, {} opened columns)",
+                perms as f64 / n as f64,
+                count.mul / n,
+                count.add / n,
+                count.inv / n,
+                count.eq / n,
+                ch.fri_betas.len(),
+                witness.queries[0].inputs.iter().flat_map(|i| &i.rows).map(Vec::len).sum::<usize>(),
+            );
+            assert!(perms > 0 && count.mul > 0);
+        }
+    }
+}
