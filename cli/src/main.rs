@@ -48,6 +48,17 @@ enum Cmd {
     /// (malformed ELF, illegal instruction, memory fault, cycle limit, ...). A guest that exits
     /// with a non-zero code is a completed run: its code is reported and keel exits 0.
     Run(RunArgs),
+    /// Show the proof system's parameters: each STARK configuration's FRI and grinding settings
+    /// and its conjectured security (Plonky3's estimator, every grinding site counted) at
+    /// several trace heights of a reference machine shape.
+    Info(InfoArgs),
+}
+
+#[derive(clap::Args, Debug)]
+struct InfoArgs {
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(clap::Args, Debug)]
@@ -117,6 +128,7 @@ fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<()> {
             }
             Ok(())
         }
+        Cmd::Info(args) => cmd_info(&args),
         Cmd::Run(args) => {
             let run_matches = matches
                 .subcommand_matches("run")
@@ -296,4 +308,99 @@ fn print_report(report: &RunReport) {
     if report.exit_code != 0 {
         eprintln!("note: the guest exited with code {}", report.exit_code);
     }
+}
+
+#[derive(Serialize)]
+struct ConfigInfo {
+    name: &'static str,
+    hash: &'static str,
+    fri: keel_stark::config::FriSettings,
+    /// (log2 of the tallest table, conjectured bits, binding term)
+    security: Vec<(usize, f64, String)>,
+}
+
+/// The reference shape for the security figures: the 5-table, 111-column zkVM-like toy machine
+/// (degree-3 constraints, a LogUp bus) scaled so its tallest table has `2^log_height` rows.
+fn reference_security(
+    settings: &keel_stark::config::FriSettings,
+    log_height: usize,
+) -> (f64, String) {
+    use keel_stark::security::{conjectured_security, table_shapes};
+    let machine = keel_stark::toy::ToyMachine::zkvm_like(8);
+    let heights: Vec<usize> = machine
+        .log_heights()
+        .iter()
+        .map(|h| h + log_height - 8)
+        .collect();
+    let estimate = conjectured_security(settings, &table_shapes(&machine.airs, &heights));
+    (estimate.conjectured_bits, estimate.binding_term)
+}
+
+fn cmd_info(args: &InfoArgs) -> Result<()> {
+    use keel_stark::config::FriSettings;
+    let configs = [
+        (
+            "fast",
+            "Poseidon2 over BabyBear (width 16)",
+            FriSettings::FAST,
+            vec![16, 20, 22, 24],
+        ),
+        (
+            "outer",
+            "Poseidon2 over BN254 (width 3, HorizenLabs constants)",
+            FriSettings::OUTER,
+            vec![12, 16, 20, 22],
+        ),
+    ];
+    let infos: Vec<ConfigInfo> = configs
+        .into_iter()
+        .map(|(name, hash, fri, heights)| ConfigInfo {
+            name,
+            hash,
+            fri,
+            security: heights
+                .into_iter()
+                .map(|h| {
+                    let (bits, term) = reference_security(&fri, h);
+                    (h, bits, term)
+                })
+                .collect(),
+        })
+        .collect();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&infos)?);
+        return Ok(());
+    }
+    println!(
+        "keel {} — STARK configurations (BabyBear, challenge field BabyBear^4, FRI)",
+        env!("CARGO_PKG_VERSION")
+    );
+    for info in &infos {
+        let f = &info.fri;
+        println!(
+            "\n{} config: Merkle trees and Fiat-Shamir with {}",
+            info.name, info.hash
+        );
+        println!(
+            "  FRI: blowup 2^{}, {} queries, final polynomial 2^{}, folding arity 2^{}",
+            f.log_blowup, f.num_queries, f.log_final_poly_len, f.max_log_arity
+        );
+        println!(
+            "  grinding bits: query {}, each fold {}, opening batch {}, out-of-domain {}, LogUp {}",
+            f.query_pow_bits,
+            f.commit_pow_bits,
+            f.batch_pow_bits,
+            f.ood_pow_bits,
+            f.lookup_pow_bits
+        );
+        for (h, bits, term) in &info.security {
+            println!(
+                "  conjectured security, tallest table 2^{h}: {bits:.1} bits (binding: {term})"
+            );
+        }
+    }
+    println!(
+        "\n(security: Plonky3's conjectured estimator on a 5-table, 111-column reference shape)"
+    );
+    Ok(())
 }

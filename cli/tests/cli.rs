@@ -203,3 +203,24 @@ fn runs_a_guest_crate_directory_building_it_first() {
         "{public_values}"
     );
 }
+
+#[test]
+fn info_reports_parameters_and_at_least_100_bits() {
+    let out = keel(&["info", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let infos: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let infos = infos.as_array().unwrap();
+    assert_eq!(infos.len(), 2);
+    for info in infos {
+        assert!(info["fri"]["num_queries"].as_u64().unwrap() > 0);
+        for row in info["security"].as_array().unwrap() {
+            let bits = row[1].as_f64().unwrap();
+            assert!(bits >= 100.0, "{}: {row}", info["name"]);
+        }
+    }
+    let text = stdout(&keel(&["info"]));
+    assert!(
+        text.contains("outer config") && text.contains("conjectured security"),
+        "{text}"
+    );
+}
