@@ -185,11 +185,7 @@ impl HashArithmetic for NativeHash {
         b: &Bn254,
         what: &'static str,
     ) -> Result<(), Mismatch> {
-        if a == b {
-            Ok(())
-        } else {
-            Err(Mismatch(what))
-        }
+        super::ops::require_equal(a, b, what)
     }
 }
 

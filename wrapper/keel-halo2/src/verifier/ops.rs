@@ -35,6 +35,15 @@ pub trait ExtArithmetic {
     ) -> Result<(), Mismatch>;
 }
 
+/// The native form of an equality check: `Ok` when `a = b`, else the mismatch `what`.
+pub fn require_equal<T: PartialEq>(a: &T, b: &T, what: &'static str) -> Result<(), Mismatch> {
+    if a == b {
+        Ok(())
+    } else {
+        Err(Mismatch(what))
+    }
+}
+
 /// A native check that failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("verifier check failed: {0}")]
@@ -70,11 +79,7 @@ impl ExtArithmetic for Native {
         b: &Challenge,
         what: &'static str,
     ) -> Result<(), Mismatch> {
-        if a == b {
-            Ok(())
-        } else {
-            Err(Mismatch(what))
-        }
+        require_equal(a, b, what)
     }
 }
 
