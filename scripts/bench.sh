@@ -9,7 +9,9 @@
 #      to one core, next to qemu-riscv32 (a JIT) on the same ELF: instructions/second and ratio;
 #   2. executor recording mode (what proving uses) on the same guest with 500 rounds;
 #   3. host instructions per guest instruction from valgrind --tool=callgrind (stable figure);
-#   4. differential test: 10,000 random programs, keel vs qemu-riscv32, byte for byte.
+#   4. differential test: 10,000 random programs, keel vs qemu-riscv32, byte for byte;
+#   5. outer STARK verifier cost (Poseidon2-BN254 permutations) and the Halo2 circuit estimate;
+#   6. Halo2: INSECURE dev SRS generation time (k = 16, 18, 20) and a real KZG keygen/prove/verify.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -81,3 +83,7 @@ fi
 
 step "5. outer STARK verifier cost and Halo2 circuit estimate (zkvm-like toy machine, 111 columns)"
 cargo run --release --locked -q -p keel-halo2 --example circuit_estimate -- 8 12 16
+
+step "6. Halo2 on this machine: INSECURE dev SRS generation, and real KZG prove of 1,000 Poseidon2 permutations (custom gate) at k = 16"
+/usr/bin/time -f 'peak RSS %M KB' cargo run --release --locked -q -p keel-halo2 --example dev_srs -- 16 18 20
+/usr/bin/time -f 'peak RSS %M KB' cargo run --release --locked -q -p keel-halo2 --example prove_bench -- 16 1000
