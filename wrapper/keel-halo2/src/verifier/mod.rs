@@ -7,3 +7,4 @@ pub mod merkle;
 pub mod ood;
 pub mod ops;
 pub mod transcript;
+pub mod transcript_circuit;
