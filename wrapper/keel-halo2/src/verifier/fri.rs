@@ -34,10 +34,10 @@
 //! [`FriPlan`] (`prepare` once, then `reduce`, `fold`, `check_final`). The Merkle checks are
 //! generic over [`HashArithmetic`]. Native only: the driver [`verify_fri_with`] (shape checks,
 //! index → bits, the `z ≠ x` check, calling `merkle::verify_batch` on the base-field rows) and
-//! the witness restoration. The circuit still has to: constrain the bits (boolean, and
-//! recomposing the transcript's sampled index), lift the opened base-field cells for the
-//! arithmetic while hashing the same cells, and flatten the fold rows to base cells for the
-//! round commitments.
+//! the witness restoration. The in-circuit query ([`super::fri_circuit`]) adds the index
+//! decomposition into constrained bits, hashes the opened base-field cells it reduces
+//! ([`FriPlan::reduce_with`]) and checks the fold rows' base cells against the round
+//! commitments.
 //!
 //! Only binary folding (`max_log_arity = 1`, keel's setting) is supported.
 
@@ -590,22 +590,14 @@ impl FriWitness {
 
 /// `Π_j (1 + b_j·(c_j − 1))` over bits `b_j ∈ {0, 1}` (as extension elements): the product of
 /// the constants `c_j` whose bit is set. Domain points are such products of powers of a root
-/// of unity selected by the bits of the query index.
+/// of unity selected by the bits of the query index ([`ExtArithmetic::select_product`]; the
+/// circuit computes it in the base field).
 pub fn select_product<A: ExtArithmetic>(
     ops: &mut A,
     bits: &[A::Ext],
     factors: &[BabyBear],
 ) -> A::Ext {
-    debug_assert_eq!(bits.len(), factors.len());
-    let one = ops.constant(Challenge::ONE);
-    let mut acc = one.clone();
-    for (bit, &c) in bits.iter().zip(factors) {
-        let step = ops.constant((c - BabyBear::ONE).into());
-        let t = ops.mul(bit, &step);
-        let factor = ops.add(&one, &t);
-        acc = ops.mul(&acc, &factor);
-    }
-    acc
+    ops.select_product(bits, factors)
 }
 
 /// The row `(lo, hi)` of a binary fold: `(own, sibling)` if `bit` is 0, `(sibling, own)` if 1.
@@ -870,6 +862,22 @@ impl FriPlan {
         bits: &[A::Ext],
         rows: &[Vec<Vec<A::Ext>>],
     ) -> Result<Vec<(usize, A::Ext)>, Mismatch> {
+        self.reduce_with(ops, prepared, bits, rows, |ops, ladder, row| {
+            dot(ops, ladder, row)
+        })
+    }
+
+    /// [`Self::reduce`] on rows of any representation `R`, with `dot_row(ops, α-ladder, row)`
+    /// computing `Σ α^k p_k(x)` (the circuit passes base-field cells and a lazy inner product,
+    /// so that the cells it hashes are the cells it reduces).
+    pub fn reduce_with<A: ExtArithmetic, R>(
+        &self,
+        ops: &mut A,
+        prepared: &Prepared<A::Ext>,
+        bits: &[A::Ext],
+        rows: &[Vec<Vec<R>>],
+        mut dot_row: impl FnMut(&mut A, &[A::Ext], &[R]) -> A::Ext,
+    ) -> Result<Vec<(usize, A::Ext)>, Mismatch> {
         if bits.len() != self.log_global_max_height {
             return Err(Mismatch("index bit count"));
         }
@@ -882,7 +890,7 @@ impl FriPlan {
                 .filter(|r| r.len() == claim.values.len())
                 .ok_or(Mismatch("opened rows do not have the plan's shape"))?;
             let ladder = &prepared.powers[claim.offset..claim.offset + row.len()];
-            let sum_at_x = dot(ops, ladder, row);
+            let sum_at_x = dot_row(ops, ladder, row);
             let x = match xs.get(&claim.log_height) {
                 Some(x) => x.clone(),
                 None => {

@@ -3,6 +3,7 @@
 
 pub mod constraints;
 pub mod fri;
+pub mod fri_circuit;
 pub mod merkle;
 pub mod ood;
 pub mod ops;

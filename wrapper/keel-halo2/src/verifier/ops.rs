@@ -3,10 +3,13 @@
 //! [`ExtensionChip`]). Verification logic written once over [`ExtArithmetic`] runs as an oracle
 //! natively and as constraints in the circuit — snark-verifier's "loader" idea.
 
+use crate::babybear::AssignedBabyBear;
 use crate::extension::NativeExt as Challenge;
 use crate::extension::{AssignedExt, ExtensionChip};
 use crate::Fr;
+use halo2_base::safe_types::SafeTypeChip;
 use halo2_base::Context;
+use p3_baby_bear::BabyBear;
 use p3_field::{Field, PrimeCharacteristicRing};
 
 /// Arithmetic on elements of the challenge field BabyBear\[X\] / (X^4 − 11).
@@ -33,6 +36,22 @@ pub trait ExtArithmetic {
         b: &Self::Ext,
         what: &'static str,
     ) -> Result<(), Mismatch>;
+    /// `Π_j (1 + b_j·(c_j − 1))`: the product of the base constants `c_j` whose bit `b_j` is
+    /// set. Callers guarantee every `b_j` is 0 or 1, an element of the base field (in the
+    /// circuit: a boolean-constrained base cell lifted with `from_base`); implementations may
+    /// compute in the base field.
+    fn select_product(&mut self, bits: &[Self::Ext], factors: &[BabyBear]) -> Self::Ext {
+        debug_assert_eq!(bits.len(), factors.len());
+        let one = self.constant(Challenge::ONE);
+        let mut acc = one.clone();
+        for (bit, &c) in bits.iter().zip(factors) {
+            let step = self.constant((c - BabyBear::ONE).into());
+            let t = self.mul(bit, &step);
+            let factor = self.add(&one, &t);
+            acc = self.mul(&acc, &factor);
+        }
+        acc
+    }
 }
 
 /// The native form of an equality check: `Ok` when `a = b`, else the mismatch `what`.
@@ -119,5 +138,25 @@ impl ExtArithmetic for InCircuit<'_, '_, '_> {
     ) -> Result<(), Mismatch> {
         self.chip.assert_equal(self.ctx, a, b);
         Ok(())
+    }
+    /// In the base field: per bit a select between the constants `c_j` and 1 (no reduction)
+    /// and one base product, instead of two extension products and an extension sum. Reads
+    /// only coefficient 0 of each bit (the others are 0 for a lifted base cell).
+    fn select_product(&mut self, bits: &[AssignedExt], factors: &[BabyBear]) -> AssignedExt {
+        debug_assert_eq!(bits.len(), factors.len());
+        let base = self.chip.base();
+        let one = base.load_constant(self.ctx, BabyBear::ONE);
+        let mut acc: Option<AssignedBabyBear> = None;
+        for (bit, &c) in bits.iter().zip(factors) {
+            let c = base.load_constant(self.ctx, c);
+            let cond = SafeTypeChip::<Fr>::unsafe_to_bool(bit.0[0].cell());
+            let factor = base.select(self.ctx, &c, &one, cond);
+            acc = Some(match acc {
+                None => factor,
+                Some(acc) => base.mul(self.ctx, &acc, &factor),
+            });
+        }
+        let product = acc.unwrap_or(one);
+        self.chip.from_base(self.ctx, &product)
     }
 }

@@ -1250,4 +1250,4 @@ impl<P: Permutation<[Bn254; WIDTH]> + Clone> TranscriptReplay<P> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

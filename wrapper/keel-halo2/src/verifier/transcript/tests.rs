@@ -210,24 +210,24 @@ fn sponge_edge_cases_match_multi_field_challenger() {
 // ---------------------------------------------------------------------------------------------
 
 /// An outer proof of a toy machine, made once per test binary.
-struct Proven {
+pub(crate) struct Proven {
     machine: ToyMachine,
     bytes: Vec<u8>,
     common: CommonData<OuterConfig>,
-    shape: StarkShape,
+    pub(crate) shape: StarkShape,
 }
 
 impl Proven {
-    fn proof(&self) -> BatchProof<OuterConfig> {
+    pub(crate) fn proof(&self) -> BatchProof<OuterConfig> {
         decode_proof(&self.bytes).unwrap()
     }
-    fn replay(&self) -> TranscriptReplay {
+    pub(crate) fn replay(&self) -> TranscriptReplay {
         TranscriptReplay::new(SETTINGS, self.shape.clone())
     }
     fn airs(&self) -> &[ToyAir] {
         &self.machine.airs
     }
-    fn pvs(&self) -> &[Vec<Val>] {
+    pub(crate) fn pvs(&self) -> &[Vec<Val>] {
         &self.machine.public_values
     }
 }
@@ -299,7 +299,7 @@ fn make(name: &str, machine: ToyMachine) -> Proven {
     }
 }
 
-fn fibonacci() -> &'static Proven {
+pub(crate) fn fibonacci() -> &'static Proven {
     static P: OnceLock<Proven> = OnceLock::new();
     P.get_or_init(|| make("fibonacci-5", ToyMachine::fibonacci(5)))
 }
@@ -309,7 +309,7 @@ fn lookup() -> &'static Proven {
     P.get_or_init(|| make("lookup-5", ToyMachine::lookup(5)))
 }
 
-fn zkvm_like() -> &'static Proven {
+pub(crate) fn zkvm_like() -> &'static Proven {
     static P: OnceLock<Proven> = OnceLock::new();
     P.get_or_init(|| make("zkvm-like-5", ToyMachine::zkvm_like(5)))
 }
