@@ -213,7 +213,7 @@ fn sponge_edge_cases_match_multi_field_challenger() {
 pub(crate) struct Proven {
     machine: ToyMachine,
     bytes: Vec<u8>,
-    common: CommonData<OuterConfig>,
+    pub(crate) common: CommonData<OuterConfig>,
     pub(crate) shape: StarkShape,
 }
 
@@ -224,7 +224,7 @@ impl Proven {
     pub(crate) fn replay(&self) -> TranscriptReplay {
         TranscriptReplay::new(SETTINGS, self.shape.clone())
     }
-    fn airs(&self) -> &[ToyAir] {
+    pub(crate) fn airs(&self) -> &[ToyAir] {
         &self.machine.airs
     }
     pub(crate) fn pvs(&self) -> &[Vec<Val>] {
@@ -304,7 +304,7 @@ pub(crate) fn fibonacci() -> &'static Proven {
     P.get_or_init(|| make("fibonacci-5", ToyMachine::fibonacci(5)))
 }
 
-fn lookup() -> &'static Proven {
+pub(crate) fn lookup() -> &'static Proven {
     static P: OnceLock<Proven> = OnceLock::new();
     P.get_or_init(|| make("lookup-5", ToyMachine::lookup(5)))
 }
