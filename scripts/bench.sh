@@ -11,7 +11,8 @@
 #   3. host instructions per guest instruction from valgrind --tool=callgrind (stable figure);
 #   4. differential test: 10,000 random programs, keel vs qemu-riscv32, byte for byte;
 #   5. outer STARK verifier cost (Poseidon2-BN254 permutations) and the Halo2 circuit estimate;
-#   6. Halo2: INSECURE dev SRS generation time (k = 16, 18, 20) and a real KZG keygen/prove/verify.
+#   6. Halo2: INSECURE dev SRS generation time (k = 16, 18, 20) and a real KZG keygen/prove/verify;
+#   7. the first real wrap: keygen/prove/verify of the STARK-verifier circuit for a Fibonacci proof.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -87,3 +88,6 @@ cargo run --release --locked -q -p keel-halo2 --example circuit_estimate -- 8 12
 step "6. Halo2 on this machine: INSECURE dev SRS generation, and real KZG prove of 1,000 Poseidon2 permutations (custom gate) at k = 16"
 /usr/bin/time -f 'peak RSS %M KB' cargo run --release --locked -q -p keel-halo2 --example dev_srs -- 16 18 20
 /usr/bin/time -f 'peak RSS %M KB' cargo run --release --locked -q -p keel-halo2 --example prove_bench -- 16 1000
+
+step "7. first real wrap: the Halo2 verifier of the Fibonacci outer STARK proof (INSECURE dev SRS)"
+/usr/bin/time -f 'peak RSS %M KB' cargo run --release --locked -q -p keel-halo2 --example wrap_fibonacci -- 18
