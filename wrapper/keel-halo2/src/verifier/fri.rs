@@ -146,6 +146,35 @@ pub struct InputBatch {
 }
 
 impl InputBatch {
+    /// The opened rows of one query as Merkle-verifier input, after checking their shape
+    /// against this batch (one row per matrix, each of the matrix's width, and one sibling per
+    /// tree level); `None` on a shape mismatch. Shared by the native driver and the circuit.
+    pub fn opened_rows<'a, R>(
+        &self,
+        rows: &'a [Vec<R>],
+        num_siblings: usize,
+    ) -> Option<Vec<OpenedRow<'a, R>>> {
+        if rows.len() != self.matrices.len()
+            || rows
+                .iter()
+                .zip(&self.matrices)
+                .any(|(r, m)| r.len() != m.width)
+            || num_siblings != self.log_max_height()
+        {
+            return None;
+        }
+        Some(
+            self.matrices
+                .iter()
+                .zip(rows)
+                .map(|(m, row)| OpenedRow {
+                    height: 1 << m.log_height,
+                    row,
+                })
+                .collect(),
+        )
+    }
+
     /// log2 of the tallest matrix (the tree depth).
     pub fn log_max_height(&self) -> usize {
         self.matrices
@@ -1108,27 +1137,9 @@ where
             .enumerate()
         {
             let depth = batch.log_max_height();
-            if opening.rows.len() != batch.matrices.len()
-                || opening
-                    .rows
-                    .iter()
-                    .zip(&batch.matrices)
-                    .any(|(r, m)| r.len() != m.width)
-                || opening.siblings.len() != depth
-            {
-                return Err(shape_err(format!(
-                    "query {q}, input batch {b}: opening shape"
-                )));
-            }
-            let opened: Vec<OpenedRow<'_, BabyBear>> = batch
-                .matrices
-                .iter()
-                .zip(&opening.rows)
-                .map(|(m, row)| OpenedRow {
-                    height: 1 << m.log_height,
-                    row,
-                })
-                .collect();
+            let opened = batch
+                .opened_rows(&opening.rows, opening.siblings.len())
+                .ok_or_else(|| shape_err(format!("query {q}, input batch {b}: opening shape")))?;
             // the leaf index in this tree: index >> (global − depth), its bits the top ones
             verify_batch(
                 hash,

@@ -270,25 +270,9 @@ pub fn verify_query_with_bits(
         .enumerate()
     {
         let depth = batch.log_max_height();
-        if opening.rows.len() != batch.matrices.len()
-            || opening
-                .rows
-                .iter()
-                .zip(&batch.matrices)
-                .any(|(r, m)| r.len() != m.width)
-            || opening.siblings.len() != depth
-        {
-            return Err(shape_err(format!("input batch {b}: opening shape")));
-        }
-        let opened: Vec<OpenedRow<'_, AssignedBabyBear>> = batch
-            .matrices
-            .iter()
-            .zip(&opening.rows)
-            .map(|(m, row)| OpenedRow {
-                height: 1 << m.log_height,
-                row,
-            })
-            .collect();
+        let opened = batch
+            .opened_rows(&opening.rows, opening.siblings.len())
+            .ok_or_else(|| shape_err(format!("input batch {b}: opening shape")))?;
         let mut hash = CircuitHash {
             gate,
             poseidon: poseidon.clone(),
