@@ -89,5 +89,9 @@ step "6. Halo2 on this machine: INSECURE dev SRS generation, and real KZG prove 
 /usr/bin/time -f 'peak RSS %M KB' cargo run --release --locked -q -p keel-halo2 --example dev_srs -- 16 18 20
 /usr/bin/time -f 'peak RSS %M KB' cargo run --release --locked -q -p keel-halo2 --example prove_bench -- 16 1000
 
-step "7. first real wrap: the Halo2 verifier of the Fibonacci outer STARK proof (INSECURE dev SRS)"
-/usr/bin/time -f 'peak RSS %M KB' cargo run --release --locked -q -p keel-halo2 --example wrap_fibonacci -- 18
+step "7. the wrap: Halo2 verifier circuit (Poseidon2 custom gate) of each toy machine's outer STARK proof, real KZG keygen / prove / verify (INSECURE dev SRS); one table row per run"
+cargo build --release --locked -q -p keel-halo2 --example wrap_toy
+for run in "fibonacci 17" "lookup 17" "zkvm-like 17" "zkvm-like 18" "zkvm-like 19" "zkvm-like 17 10"; do
+    # shellcheck disable=SC2086
+    /usr/bin/time -f 'process peak RSS %M KB, wall %e s' target/release/examples/wrap_toy $run 2>&1 | grep -E '^\||process|STARK'
+done

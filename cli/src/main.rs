@@ -10,17 +10,23 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod wrap_cmd;
+
 /// keel — a RISC-V zkVM whose proofs are checked on Ethereum.
 ///
 /// Write a guest program in Rust (no_std + alloc, depending on `keel-guest`), build it into an
-/// RV32IM ELF, and run it. Proving, wrapping and on-chain verification arrive with the next
-/// releases.
+/// RV32IM ELF, and run it. Proving RV32IM executions and on-chain verification arrive with the
+/// next releases; the STARK → SNARK wrap already works on keel's toy machines.
 ///
 /// Typical session:
 ///
 ///   keel build prover/guests/fibonacci        # prints the ELF path
 ///
 ///   keel run prover/guests/fibonacci --input-hex 0a   # builds if needed, runs with n = 10
+///
+///   keel prove-toy lookup -o lookup.proof && keel wrap lookup.proof -o lookup.snark
+///
+///   keel verify-snark lookup.snark --proof lookup.proof
 #[derive(Parser, Debug)]
 #[command(name = "keel", version, about, long_about, max_term_width = 100)]
 struct Cli {
@@ -52,6 +58,25 @@ enum Cmd {
     /// and its conjectured security (Plonky3's estimator, every grinding site counted) at
     /// several trace heights of a reference machine shape.
     Info(InfoArgs),
+    /// Prove a toy machine (keel's test AIRs) and write a proof file: the input of `keel wrap`
+    /// until the RV32IM machine's STARK lands.
+    ///
+    ///   keel prove-toy fibonacci -o fib.proof
+    ProveToy(wrap_cmd::ProveToyArgs),
+    /// Wrap an outer-configuration STARK proof in the Halo2 verifier circuit (KZG over BN254,
+    /// SHPLONK) and write the SNARK.
+    ///
+    /// The proof is first checked natively. The circuit's keys depend only on the proof's shape
+    /// (tables, heights, FRI settings), k and the SRS: they are generated on first use and
+    /// cached (--keys-dir). Public instances: the program (preprocessed) commitment if any, then
+    /// the public values packed 8 per BN254 element.
+    ///
+    ///   keel wrap fib.proof -o fib.snark
+    Wrap(wrap_cmd::WrapArgs),
+    /// Verify a SNARK written by `keel wrap` with its cached verifying key.
+    ///
+    ///   keel verify-snark fib.snark --proof fib.proof
+    VerifySnark(wrap_cmd::VerifySnarkArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -129,6 +154,9 @@ fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<()> {
             Ok(())
         }
         Cmd::Info(args) => cmd_info(&args),
+        Cmd::ProveToy(args) => wrap_cmd::cmd_prove_toy(&args),
+        Cmd::Wrap(args) => wrap_cmd::cmd_wrap(&args),
+        Cmd::VerifySnark(args) => wrap_cmd::cmd_verify_snark(&args),
         Cmd::Run(args) => {
             let run_matches = matches
                 .subcommand_matches("run")

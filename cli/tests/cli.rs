@@ -224,3 +224,72 @@ fn info_reports_parameters_and_at_least_100_bits() {
         "{text}"
     );
 }
+
+/// `keel prove-toy` → `keel wrap` (keys generated into a fresh directory) → `keel verify-snark`
+/// against the proof's statement; a flipped SNARK byte, a fast-config proof and garbage are
+/// one-line errors.
+#[test]
+fn prove_toy_wrap_and_verify_snark() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let keys = ["--keys-dir", &path("keys")];
+
+    let out = keel(&["prove-toy", "fibonacci", "-o", &path("fib.proof")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let proof = path("fib.proof");
+    let snark = path("fib.snark");
+    let mut args = vec!["wrap", &proof[..], "-o", &snark[..]];
+    args.extend(keys);
+    args.push("--json");
+    let out = keel(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["keys"], "generated");
+    assert_eq!(report["instances"].as_array().unwrap().len(), 1);
+
+    let mut args = vec!["verify-snark", &snark[..], "--proof", &proof[..], "--json"];
+    args.extend(keys);
+    let out = keel(&args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verified"], true);
+    assert_eq!(report["statement_checked"], true);
+
+    // A flipped proof byte.
+    let mut bytes = std::fs::read(&snark).unwrap();
+    let at = bytes.len() - 100;
+    bytes[at] ^= 1;
+    let bad = path("bad.snark");
+    std::fs::write(&bad, &bytes).unwrap();
+    let mut args = vec!["verify-snark", &bad[..]];
+    args.extend(keys);
+    let out = keel(&args);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("error: SNARK verification"), "{err}");
+
+    let out = keel(&[
+        "prove-toy",
+        "fibonacci",
+        "--config",
+        "fast",
+        "-o",
+        &path("fast.proof"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let fast = path("fast.proof");
+    let mut args = vec!["wrap", &fast[..], "-o", &bad[..]];
+    args.extend(keys);
+    let out = keel(&args);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("only outer-configuration proofs"));
+
+    std::fs::write(path("garbage"), b"not a proof").unwrap();
+    let garbage = path("garbage");
+    let mut args = vec!["wrap", &garbage[..], "-o", &bad[..]];
+    args.extend(keys);
+    let out = keel(&args);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("bad magic"), "{}", stderr(&out));
+}

@@ -5,6 +5,7 @@
 
 pub mod config;
 pub mod cost;
+pub mod proof_file;
 pub mod security;
 pub mod stark;
 pub mod toy;

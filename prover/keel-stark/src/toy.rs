@@ -248,6 +248,50 @@ impl ToyMachine {
     }
 }
 
+/// The toy machines by name, for files and command lines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum ToyKind {
+    /// [`ToyMachine::fibonacci`].
+    Fibonacci,
+    /// [`ToyMachine::lookup`].
+    Lookup,
+    /// [`ToyMachine::zkvm_like`].
+    ZkvmLike,
+}
+
+impl ToyKind {
+    /// Every toy machine.
+    pub const ALL: [ToyKind; 3] = [ToyKind::Fibonacci, ToyKind::Lookup, ToyKind::ZkvmLike];
+
+    /// The machine at `2^log_height` rows (its largest table).
+    pub fn machine(self, log_height: usize) -> ToyMachine {
+        match self {
+            ToyKind::Fibonacci => ToyMachine::fibonacci(log_height),
+            ToyKind::Lookup => ToyMachine::lookup(log_height),
+            ToyKind::ZkvmLike => ToyMachine::zkvm_like(log_height),
+        }
+    }
+
+    /// The command-line name.
+    pub fn name(self) -> &'static str {
+        match self {
+            ToyKind::Fibonacci => "fibonacci",
+            ToyKind::Lookup => "lookup",
+            ToyKind::ZkvmLike => "zkvm-like",
+        }
+    }
+}
+
+impl std::str::FromStr for ToyKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        ToyKind::ALL
+            .into_iter()
+            .find(|k| k.name() == s)
+            .ok_or_else(|| format!("unknown toy machine {s:?} (fibonacci, lookup, zkvm-like)"))
+    }
+}
+
 /// The claimed Fibonacci number of a [`ToyMachine::fibonacci`] proof (its third public value).
 pub fn fibonacci_result(machine: &ToyMachine) -> u32 {
     machine.public_values[0][2].as_canonical_u32()

@@ -5,7 +5,9 @@
 //!   arithmetic;
 //! - [`extension`]: the degree-4 challenge field BabyBear\[X\] / (X^4 − 11);
 //! - [`poseidon2`]: the Poseidon2-BN254 width-3 permutation of keel's outer configuration;
-//! - [`convert`]: conversions between Plonky3's field types and halo2's `Fr`.
+//! - [`convert`]: conversions between Plonky3's field types and halo2's `Fr`;
+//! - [`verifier`]: the STARK verifier in-circuit, and [`wrap`]: its circuit per proof shape,
+//!   keys, SNARK file.
 //!
 //! Every chip has a native twin (the Plonky3 type it mirrors) and is tested against it on random
 //! inputs with `MockProver`; the README lists the measured cell counts.
@@ -20,6 +22,7 @@ pub mod poseidon2_gate;
 pub mod prover;
 pub mod srs;
 pub mod verifier;
+pub mod wrap;
 
 #[cfg(test)]
 mod cost_table;

@@ -42,6 +42,7 @@
 //! copy-constrained to those halo2-base cells. Only the state columns have equality enabled.
 
 use std::ops::{Add, Mul};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
 use halo2_base::gates::circuit::{BaseCircuitParams, BaseConfig};
@@ -54,7 +55,7 @@ use halo2_base::halo2_proofs::poly::Rotation;
 use halo2_base::{AssignedValue, Context};
 use p3_bn254::{BN254_POSEIDON2_HALF_FULL_ROUNDS, BN254_POSEIDON2_PARTIAL_ROUNDS_3};
 
-use crate::poseidon2::{Poseidon2Constants, WIDTH};
+use crate::poseidon2::{Poseidon2Chip, Poseidon2Constants, WIDTH};
 use crate::{ChipError, Fr};
 
 /// Rows one permutation takes in a column set: 8 full rounds, 28 rows of two partial rounds,
@@ -480,10 +481,14 @@ struct PermutationCall {
 /// **The output cells [`Self::permute`] returns are unconstrained witnesses until
 /// [`Self::assign`] runs in the circuit's `synthesize`**: use this through
 /// [`Poseidon2CircuitBuilder`], or call [`Self::assign`] from your own `Circuit`.
+///
+/// Clones share the list of requested permutations (as halo2-base's contexts share their copy
+/// manager), so a clone can be handed to the code that hashes ([`Permuter::Gate`]) while the
+/// circuit keeps the original to lay the permutations out.
 #[derive(Clone, Debug, Default)]
 pub struct Poseidon2GateBuilder {
     schedule: Poseidon2GateSchedule,
-    calls: Vec<PermutationCall>,
+    calls: Arc<Mutex<Vec<PermutationCall>>>,
 }
 
 impl Poseidon2GateBuilder {
@@ -491,32 +496,40 @@ impl Poseidon2GateBuilder {
     /// [`Self::assign`] constrains to the gate's output, the gate's input being constrained to
     /// `state`.
     pub fn permute(
-        &mut self,
+        &self,
         ctx: &mut Context<Fr>,
         state: &[AssignedValue<Fr>; WIDTH],
     ) -> [AssignedValue<Fr>; WIDTH] {
         let output = self.schedule.permute_native(&state.map(|x| *x.value()));
         let output = output.map(|x| ctx.load_witness(x));
-        self.calls.push(PermutationCall {
+        self.lock_calls().push(PermutationCall {
             input: *state,
             output,
         });
         output
     }
 
+    /// The requested permutations. A panic while the lock was held left the list whole (each
+    /// push is one call), so a poisoned lock is taken over.
+    fn lock_calls(&self) -> MutexGuard<'_, Vec<PermutationCall>> {
+        self.calls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// Number of permutations requested.
     pub fn len(&self) -> usize {
-        self.calls.len()
+        self.lock_calls().len()
     }
 
     /// Whether no permutation was requested.
     pub fn is_empty(&self) -> bool {
-        self.calls.is_empty()
+        self.lock_calls().is_empty()
     }
 
-    /// Clears the requested permutations (as [`BaseCircuitBuilder::clear`]).
-    pub fn clear(&mut self) {
-        self.calls.clear();
+    /// Clears the requested permutations (as [`BaseCircuitBuilder::clear`]), for every clone.
+    pub fn clear(&self) {
+        self.lock_calls().clear();
     }
 
     /// Lays out the requested permutations in the gate's columns from row 0 on and, unless
@@ -533,13 +546,13 @@ impl Poseidon2GateBuilder {
         if self.schedule != config.schedule {
             return Err(Error::Synthesis);
         }
-        if config.rows_for(self.calls.len()) > usable_rows {
+        let calls = self.lock_calls().clone();
+        if config.rows_for(calls.len()) > usable_rows {
             return Err(Error::NotEnoughRowsAvailable {
                 current_k: usable_rows.next_power_of_two().trailing_zeros(),
             });
         }
-        let inputs: Vec<[Fr; WIDTH]> = self
-            .calls
+        let inputs: Vec<[Fr; WIDTH]> = calls
             .iter()
             .map(|call| call.input.map(|x| *x.value()))
             .collect();
@@ -552,7 +565,7 @@ impl Poseidon2GateBuilder {
                     return Ok(());
                 }
                 let copy_manager = copy_manager.lock().expect("copy manager lock");
-                for (call, gate) in self.calls.iter().zip(&assigned) {
+                for (call, gate) in calls.iter().zip(&assigned) {
                     let pairs = call.input.iter().zip(gate.input);
                     for (value, gate_cell) in pairs.chain(call.output.iter().zip(gate.output)) {
                         // A cell of a context that records constraints (keygen, mock).
@@ -567,6 +580,38 @@ impl Poseidon2GateBuilder {
                 Ok(())
             },
         )
+    }
+}
+
+/// Where a circuit's Poseidon2 permutations go: the flex-gate chip (2 212 advice cells each, any
+/// halo2-base circuit) or the custom gate (3 advice cells in the context plus 37 rows of the
+/// gate's columns; needs a [`Poseidon2CircuitBuilder`] or a circuit that calls
+/// [`Poseidon2GateBuilder::assign`]). Both compute the same permutation.
+#[derive(Clone, Debug)]
+pub enum Permuter {
+    /// halo2-base's flex gate ([`Poseidon2Chip`]).
+    Chip(Poseidon2Chip),
+    /// The custom gate, through a (shared) [`Poseidon2GateBuilder`].
+    Gate(Poseidon2GateBuilder),
+}
+
+impl Default for Permuter {
+    fn default() -> Self {
+        Permuter::Chip(Poseidon2Chip::new())
+    }
+}
+
+impl Permuter {
+    /// Permutes three cells; returns the output cells.
+    pub fn permute(
+        &self,
+        ctx: &mut Context<Fr>,
+        state: &[AssignedValue<Fr>; WIDTH],
+    ) -> [AssignedValue<Fr>; WIDTH] {
+        match self {
+            Permuter::Chip(chip) => chip.permute(ctx, state),
+            Permuter::Gate(gate) => gate.permute(ctx, state),
+        }
     }
 }
 
@@ -707,7 +752,6 @@ mod tests {
 
     use super::*;
     use crate::convert::{bn254_to_fr, fr_to_bn254};
-    use crate::poseidon2::Poseidon2Chip;
 
     /// Plonky3's permutation (keel's outer configuration) on an `Fr` state.
     fn plonky3(state: [Fr; WIDTH]) -> [Fr; WIDTH] {

@@ -27,15 +27,20 @@ use super::ops::{ExtArithmetic, InCircuit, Mismatch};
 use super::transcript::{TranscriptData, TranscriptError, TranscriptReplay, WIDTH};
 use super::transcript_circuit::{replay_circuit, AssignedTranscriptData, CircuitChallenges};
 use crate::babybear::AssignedBabyBear;
-use crate::convert::bn254_to_fr;
 use crate::extension::{AssignedExt, ExtensionChip, NativeExt as Challenge, EXT_DEGREE};
-use crate::poseidon2::Poseidon2Chip;
+use crate::poseidon2_gate::Permuter;
 use crate::Fr;
 use halo2_base::{AssignedValue, Context};
-use p3_air::symbolic::{ConstraintLayout, SymbolicExpression, SymbolicExpressionExt};
+use keel_stark::config::OuterConfig;
+use p3_air::symbolic::{AirLayout, ConstraintLayout, SymbolicExpression, SymbolicExpressionExt};
+use p3_air::Air;
 use p3_baby_bear::BabyBear;
+use p3_batch_stark::symbolic::{get_constraint_layout, get_symbolic_constraints};
+use p3_batch_stark::CommonData;
 use p3_bn254::Bn254;
 use p3_field::{BasedVectorSpace, PrimeCharacteristicRing};
+use p3_lookup::logup::LogUpGadget;
+use p3_lookup::InteractionSymbolicBuilder;
 use p3_symmetric::Permutation;
 
 /// One table's constraints, as Plonky3's symbolic expressions
@@ -48,6 +53,44 @@ pub struct TableConstraints {
     pub ext: Vec<SymbolicExpressionExt<BabyBear, Challenge>>,
     /// Where each constraint sits in the α-fold.
     pub layout: ConstraintLayout,
+}
+
+impl Clone for TableConstraints {
+    fn clone(&self) -> Self {
+        // Plonky3's `ConstraintLayout` is not `Clone`; its fields are public.
+        TableConstraints {
+            base: self.base.clone(),
+            ext: self.ext.clone(),
+            layout: ConstraintLayout {
+                base_indices: self.layout.base_indices.clone(),
+                ext_indices: self.layout.ext_indices.clone(),
+            },
+        }
+    }
+}
+
+impl TableConstraints {
+    /// Every table's constraints, read from Plonky3's symbolic evaluation of `airs` with the
+    /// lookups of the keygen output `common` (the same calls the prover and verifier make).
+    pub fn from_airs<A>(airs: &[A], common: &CommonData<OuterConfig>) -> Vec<TableConstraints>
+    where
+        A: Air<InteractionSymbolicBuilder<BabyBear, Challenge>>,
+    {
+        let gadget = LogUpGadget::new();
+        airs.iter()
+            .zip(&common.lookups)
+            .map(|(air, lookups)| {
+                let layout = AirLayout::from_air::<BabyBear>(air);
+                let (base, ext) = get_symbolic_constraints::<BabyBear, Challenge, A, _>(
+                    air, layout, lookups, &gadget,
+                );
+                let layout = get_constraint_layout::<BabyBear, Challenge, A, _>(
+                    air, layout, lookups, &gadget,
+                );
+                TableConstraints { base, ext, layout }
+            })
+            .collect()
+    }
 }
 
 /// Why the circuit could not be built. A wrong proof value never gives an `Err` (it leaves
@@ -77,6 +120,9 @@ pub struct PublicCells {
     /// Each table's public values: the canonical cells the transcript absorbed and the
     /// constraints read.
     pub public_values: Vec<Vec<AssignedBabyBear>>,
+    /// The preprocessed (program) commitment the transcript observed and the preprocessed
+    /// Merkle paths were checked against, if the proof has preprocessed columns.
+    pub preprocessed_commitment: Option<AssignedValue<Fr>>,
 }
 
 /// Advice cells of each step (measured on the context), and the sponge's permutations.
@@ -263,7 +309,7 @@ fn out_of_domain<P: Permutation<[Bn254; WIDTH]> + Clone>(
 pub fn verify_stark_in_circuit<P: Permutation<[Bn254; WIDTH]> + Clone>(
     ctx: &mut Context<Fr>,
     chip: &ExtensionChip<'_>,
-    poseidon: &Poseidon2Chip,
+    poseidon: &Permuter,
     replay: &TranscriptReplay<P>,
     data: &TranscriptData,
     public_values: &[Vec<BabyBear>],
@@ -277,7 +323,7 @@ pub fn verify_stark_in_circuit<P: Permutation<[Bn254; WIDTH]> + Clone>(
     // 1. transcript: the challenges are cells of the sponge
     let start = ctx.advice.len();
     let cells = AssignedTranscriptData::load(ctx, chip, replay, data, public_values)?;
-    let (challenges, sponge) = replay_circuit(ctx, chip, shape, settings, &cells);
+    let (challenges, sponge) = replay_circuit(ctx, chip, poseidon, shape, settings, &cells);
     cost.transcript_permutations = sponge.permutations();
     cost.transcript = ctx.advice.len() - start;
 
@@ -322,7 +368,6 @@ pub fn verify_stark_in_circuit<P: Permutation<[Bn254; WIDTH]> + Clone>(
             &claimed,
         )
         .map_err(|check| FriError::Check { query: 0, check })?;
-    let mut preprocessed_root: Option<AssignedValue<Fr>> = None;
     let mut input_commitments = Vec::with_capacity(plan.batches().len());
     for batch in plan.batches() {
         input_commitments.push(match batch.kind {
@@ -331,11 +376,10 @@ pub fn verify_stark_in_circuit<P: Permutation<[Bn254; WIDTH]> + Clone>(
             BatchKind::LogUp => cells
                 .permutation_commitment
                 .ok_or_else(|| CircuitError::Shape("no LogUp commitment".into()))?,
-            // The verifying key's: a constant, as the transcript observes it.
-            BatchKind::Preprocessed => *preprocessed_root.get_or_insert_with(|| {
-                let pre = shape.preprocessed.as_ref().expect("a preprocessed batch");
-                ctx.load_constant(bn254_to_fr(&pre.commitment))
-            }),
+            // The cell the transcript observed (a public instance of the wrap).
+            BatchKind::Preprocessed => cells
+                .preprocessed_commitment
+                .ok_or_else(|| CircuitError::Shape("no preprocessed commitment".into()))?,
         });
     }
     let proof = FriProofCells {
@@ -363,6 +407,7 @@ pub fn verify_stark_in_circuit<P: Permutation<[Bn254; WIDTH]> + Clone>(
     Ok((
         PublicCells {
             public_values: cells.public_values,
+            preprocessed_commitment: cells.preprocessed_commitment,
         },
         cost,
     ))

@@ -28,7 +28,7 @@ use super::ops::{InCircuit, Mismatch};
 use crate::babybear::AssignedBabyBear;
 use crate::convert::bn254_to_fr;
 use crate::extension::{AssignedExt, ExtensionChip, EXT_DEGREE};
-use crate::poseidon2::Poseidon2Chip;
+use crate::poseidon2_gate::Permuter;
 use crate::Fr;
 use halo2_base::gates::GateInstructions;
 use halo2_base::{AssignedValue, Context, QuantumCell};
@@ -214,7 +214,7 @@ fn dot_base(
 /// wrong value makes the circuit unsatisfiable instead). Returns the cells it added.
 pub fn verify_query(
     chip: &ExtensionChip<'_>,
-    poseidon: &Poseidon2Chip,
+    poseidon: &Permuter,
     ctx: &mut Context<Fr>,
     plan: &FriPlan,
     proof: &FriProofCells,
@@ -232,7 +232,7 @@ pub fn verify_query(
 /// cost then counts only the lifting of the bits, not their decomposition).
 pub fn verify_query_with_bits(
     chip: &ExtensionChip<'_>,
-    poseidon: &Poseidon2Chip,
+    poseidon: &Permuter,
     ctx: &mut Context<Fr>,
     plan: &FriPlan,
     proof: &FriProofCells,

@@ -13,7 +13,7 @@
 
 use super::ops::Mismatch;
 use crate::babybear::AssignedBabyBear;
-use crate::poseidon2::Poseidon2Chip;
+use crate::poseidon2_gate::Permuter;
 use crate::Fr;
 use halo2_base::gates::{GateChip, GateInstructions};
 use halo2_base::halo2_proofs::halo2curves::ff::Field as _;
@@ -195,7 +195,7 @@ pub struct CircuitHash<'g, 'ctx> {
     /// The gate chip.
     pub gate: &'g GateChip<Fr>,
     /// The Poseidon2 chip.
-    pub poseidon: Poseidon2Chip,
+    pub poseidon: Permuter,
     /// Where cells go.
     pub ctx: &'ctx mut Context<Fr>,
 }
@@ -386,7 +386,7 @@ mod tests {
                     .collect();
                 let mut ops = CircuitHash {
                     gate,
-                    poseidon: Poseidon2Chip::new(),
+                    poseidon: Permuter::default(),
                     ctx,
                 };
                 verify_batch(&mut ops, &root, &opened, &index_bits, &siblings).unwrap();

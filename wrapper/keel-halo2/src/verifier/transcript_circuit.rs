@@ -9,7 +9,7 @@
 //!
 //! - **absorb**: the packing `Σ_{j<8} v_j·2^{31j}` of canonical BabyBear cells is one linear
 //!   combination below `2^{248} < r`, so the word is the integer Plonky3 absorbs; the length tag
-//!   is a constant added to the capacity word; the permutation is [`Poseidon2Chip`].
+//!   is a constant added to the capacity word; the permutation is a [`Permuter`].
 //! - **squeeze** (the sound part): each rate word `x` is split by witnessing 7 limbs `c_i` and
 //!   the dropped top part `t`, with `c_i` canonical (the BabyBear canonicity check), `t ≤ R =
 //!   ⌊(r−1)/p^7⌋ = 163,268,688,284 < 2^38` (two 38-bit range checks, of `t` and `R − t`),
@@ -39,7 +39,7 @@ use super::transcript::{
 use crate::babybear::{AssignedBabyBear, BabyBearChip, BABYBEAR_MODULUS};
 use crate::convert::bn254_to_fr;
 use crate::extension::{AssignedExt, ExtensionChip, NativeExt};
-use crate::poseidon2::Poseidon2Chip;
+use crate::poseidon2_gate::Permuter;
 use crate::Fr;
 use halo2_base::gates::{GateInstructions, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::ff::{Field as _, PrimeField as _};
@@ -207,7 +207,7 @@ pub struct SampledBits {
 #[derive(Clone, Debug)]
 pub struct CircuitSponge<'range> {
     chip: BabyBearChip<'range>,
-    poseidon: Poseidon2Chip,
+    poseidon: Permuter,
     split: SplitConstants,
     state: [AssignedValue<Fr>; WIDTH],
     /// Observed values not yet absorbed.
@@ -220,12 +220,22 @@ pub struct CircuitSponge<'range> {
 }
 
 impl<'range> CircuitSponge<'range> {
-    /// A sponge in the all-zero state (three constant cells).
+    /// A sponge in the all-zero state (three constant cells), permuting with the flex-gate
+    /// chip.
     pub fn new(ctx: &mut Context<Fr>, chip: &BabyBearChip<'range>) -> Self {
+        Self::with_permuter(ctx, chip, Permuter::default())
+    }
+
+    /// A sponge in the all-zero state whose permutations go to `poseidon`.
+    pub fn with_permuter(
+        ctx: &mut Context<Fr>,
+        chip: &BabyBearChip<'range>,
+        poseidon: Permuter,
+    ) -> Self {
         let zero = ctx.load_zero();
         CircuitSponge {
             chip: chip.clone(),
-            poseidon: Poseidon2Chip::new(),
+            poseidon,
             split: SplitConstants::new(),
             state: [zero; WIDTH],
             pending: Vec::new(),
@@ -501,6 +511,10 @@ impl<'range> CircuitSponge<'range> {
 pub struct AssignedTranscriptData {
     /// Each table's public values (canonical cells).
     pub public_values: Vec<Vec<AssignedBabyBear>>,
+    /// Root of the preprocessed commitment (iff some table has preprocessed columns): the
+    /// program commitment. A witness, not a constant, so that one circuit serves every
+    /// preprocessed table of the same shape; the wrap exposes it as a public instance.
+    pub preprocessed_commitment: Option<AssignedValue<Fr>>,
     /// Root of the main-trace commitment.
     pub main_commitment: AssignedValue<Fr>,
     /// Root of the LogUp commitment (iff some table has lookups).
@@ -562,6 +576,11 @@ impl AssignedTranscriptData {
                 .iter()
                 .map(|vs| vs.iter().map(|&v| base.load_witness(ctx, v)).collect())
                 .collect(),
+            preprocessed_commitment: replay
+                .shape()
+                .preprocessed
+                .as_ref()
+                .map(|pre| digest(ctx, &pre.commitment)),
             main_commitment: digest(ctx, &data.main_commitment),
             permutation_commitment: data.permutation_commitment.map(|w| digest(ctx, &w)),
             quotient_commitment: digest(ctx, &data.quotient_commitment),
@@ -617,17 +636,18 @@ pub struct CircuitChallenges {
 
 /// Replays the transcript of a batch proof of `shape` in the circuit, step for step as
 /// [`TranscriptReplay::replay_all`], constraining every proof-of-work witness. Returns the
-/// challenges and the sponge (for its permutation count).
+/// challenges and the sponge (for its permutation count). The sponge permutes with `poseidon`.
 pub fn replay_circuit<'range>(
     ctx: &mut Context<Fr>,
     ext: &ExtensionChip<'range>,
+    poseidon: &Permuter,
     shape: &StarkShape,
     settings: &FriSettings,
     data: &AssignedTranscriptData,
 ) -> (CircuitChallenges, CircuitSponge<'range>) {
     let s = settings;
     let base = ext.base();
-    let mut sponge = CircuitSponge::new(ctx, base);
+    let mut sponge = CircuitSponge::with_permuter(ctx, base, poseidon.clone());
 
     // --- batch transcript ---
     sponge.observe_seed(ctx, &shape.batch_seed(s));
@@ -642,8 +662,7 @@ pub fn replay_circuit<'range>(
             sponge.observe(ctx, v);
         }
     }
-    if let Some(pre) = &shape.preprocessed {
-        let root = ctx.load_constant(bn254_to_fr(&pre.commitment));
+    if let Some(root) = data.preprocessed_commitment {
         sponge.observe_digest(ctx, root);
     }
     let (lookup_alpha, lookup_beta, lookup_challenges) = match &data.lookup_pow_witness {

@@ -11,9 +11,6 @@ use crate::verifier::transcript::tests::{fibonacci, lookup, Proven};
 use crate::verifier::transcript::ReplayedChallenges;
 use halo2_base::gates::RangeChip;
 use keel_stark::config::Val;
-use keel_stark::toy::ToyAir;
-use p3_air::symbolic::AirLayout;
-use p3_lookup::logup::LogUpGadget;
 
 /// Everything the circuit takes for one proof, honest.
 struct Fixture {
@@ -26,24 +23,7 @@ struct Fixture {
 }
 
 fn constraints_of(p: &Proven) -> Vec<TableConstraints> {
-    let gadget = LogUpGadget::new();
-    p.airs()
-        .iter()
-        .enumerate()
-        .map(|(i, air)| {
-            let lookups = &p.common.lookups[i];
-            let layout = AirLayout::from_air::<Val>(air);
-            let (base, ext) =
-                p3_batch_stark::symbolic::get_symbolic_constraints::<Val, Challenge, ToyAir, _>(
-                    air, layout, lookups, &gadget,
-                );
-            let layout =
-                p3_batch_stark::symbolic::get_constraint_layout::<Val, Challenge, ToyAir, _>(
-                    air, layout, lookups, &gadget,
-                );
-            TableConstraints { base, ext, layout }
-        })
-        .collect()
+    TableConstraints::from_airs(p.airs(), &p.common)
 }
 
 fn fixture(p: &Proven) -> Fixture {
@@ -98,7 +78,7 @@ struct Built {
 
 fn build(f: &Fixture, tamper: Tamper, ctx: &mut Context<Fr>, range: &RangeChip<Fr>) -> Built {
     let chip = ExtensionChip::new(BabyBearChip::new(range).unwrap());
-    let poseidon = Poseidon2Chip::new();
+    let poseidon = Permuter::default();
     let mut data = f.data.clone();
     let mut public_values = f.public_values.clone();
     match tamper {

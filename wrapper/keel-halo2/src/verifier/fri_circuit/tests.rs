@@ -89,7 +89,7 @@ fn build(
     range: &halo2_base::gates::RangeChip<Fr>,
 ) -> (usize, Vec<QueryCost>, Probes) {
     let chip = ExtensionChip::new(BabyBearChip::new(range).unwrap());
-    let poseidon = Poseidon2Chip::new();
+    let poseidon = Permuter::default();
     let mut final_poly = f.data.final_poly.clone();
     if tamper == Tamper::FinalPoly {
         final_poly[0] += crate::extension::NativeExt::ONE;

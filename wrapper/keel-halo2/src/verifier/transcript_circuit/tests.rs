@@ -437,7 +437,7 @@ fn replay_machine(
         let cells =
             AssignedTranscriptData::load(ctx, &ext, &replay, &data, &public_values).unwrap();
         let ((ch, sponge), cost) = measure(ctx, range, |ctx| {
-            replay_circuit(ctx, &ext, &p.shape, &SETTINGS, &cells)
+            replay_circuit(ctx, &ext, &Permuter::default(), &p.shape, &SETTINGS, &cells)
         });
         let values = ReplayedChallenges {
             lookup_alpha: ch.lookup_alpha.as_ref().map(ext_value),

@@ -1,0 +1,361 @@
+//! `keel prove-toy`, `keel wrap` and `keel verify-snark`: the STARK → Halo2 SNARK path.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+use indicatif::{ProgressBar, ProgressStyle};
+use keel_halo2::prover::Vk;
+use keel_halo2::srs::{
+    default_srs_dir, load_or_generate_insecure_dev_srs, load_setup_for_k, verify_setup, KzgParams,
+};
+use keel_halo2::wrap::{
+    default_keys_dir, verify_snark, wrap, KeySource, Snark, WrapInputs, WrapKeys, DEFAULT_K,
+};
+use keel_stark::config::{fast_config, outer_config, ConfigKind, OuterConfig};
+use keel_stark::proof_file::{ProofFile, Statement};
+use keel_stark::stark::{self, setup};
+use keel_stark::toy::ToyKind;
+use serde::Serialize;
+
+/// Options of `keel prove-toy`.
+#[derive(clap::Args, Debug)]
+pub struct ProveToyArgs {
+    /// The toy machine: fibonacci (one table), lookup (two tables joined by a LogUp bus, one
+    /// preprocessed), zkvm-like (five tables, 111 columns, degree 3, several heights).
+    machine: ToyKind,
+    /// log2 of the machine's largest table height.
+    #[arg(long, default_value_t = 5, value_name = "N")]
+    log_height: u8,
+    /// STARK configuration: `outer` (Poseidon2-BN254, what `keel wrap` takes) or `fast`
+    /// (Poseidon2-BabyBear).
+    #[arg(long, default_value = "outer", value_parser = parse_config)]
+    config: ConfigKind,
+    /// Where to write the proof file.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+}
+
+fn parse_config(s: &str) -> Result<ConfigKind, String> {
+    match s {
+        "fast" => Ok(ConfigKind::Fast),
+        "outer" => Ok(ConfigKind::Outer),
+        _ => Err(format!("unknown configuration {s:?} (fast, outer)")),
+    }
+}
+
+/// Where the KZG setup comes from.
+#[derive(clap::Args, Debug)]
+pub struct SrsArgs {
+    /// A universal KZG setup file for BN254 (halo2's `ParamsKZG` format, raw or processed
+    /// points; e.g. a perpetual powers-of-tau ceremony file converted to it). Without it keel
+    /// uses its INSECURE development SRS (fixed τ: anyone can forge proofs; for tests only).
+    #[arg(long, value_name = "FILE")]
+    srs: Option<PathBuf>,
+    /// Directory of the cached INSECURE development SRS [default: $KEEL_SRS_DIR or .keel/srs].
+    #[arg(long, value_name = "DIR")]
+    srs_dir: Option<PathBuf>,
+    /// Directory of the cached wrap keys [default: $KEEL_KEYS_DIR or .keel/keys].
+    #[arg(long, value_name = "DIR")]
+    keys_dir: Option<PathBuf>,
+}
+
+impl SrsArgs {
+    fn params(&self, k: u32, quiet: bool) -> Result<KzgParams> {
+        match &self.srs {
+            Some(path) => {
+                let params = load_setup_for_k(path, k)
+                    .with_context(|| format!("loading the KZG setup {}", path.display()))?;
+                // Keys made from a bad setup would belong to another circuit.
+                verify_setup(&params)
+                    .with_context(|| format!("checking the KZG setup {}", path.display()))?;
+                Ok(params)
+            }
+            None => {
+                if !quiet {
+                    eprintln!(
+                        "warning: using keel's INSECURE development SRS (known τ); pass --srs \
+                         FILE for a real setup"
+                    );
+                }
+                let dir = self.srs_dir.clone().unwrap_or_else(default_srs_dir);
+                load_or_generate_insecure_dev_srs(&dir, k).context("the development SRS")
+            }
+        }
+    }
+
+    fn keys_dir(&self) -> PathBuf {
+        self.keys_dir.clone().unwrap_or_else(default_keys_dir)
+    }
+}
+
+/// Options of `keel wrap`.
+#[derive(clap::Args, Debug)]
+pub struct WrapArgs {
+    /// An outer-configuration proof file (`keel prove-toy … --config outer`).
+    proof: PathBuf,
+    /// Where to write the SNARK.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    /// log2 of the circuit's rows (≥ 17). Larger: fewer columns, a smaller SNARK, a slower
+    /// prover.
+    #[arg(long, default_value_t = DEFAULT_K)]
+    k: u32,
+    #[command(flatten)]
+    srs: SrsArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Options of `keel verify-snark`.
+#[derive(clap::Args, Debug)]
+pub struct VerifySnarkArgs {
+    /// The SNARK file (`keel wrap`).
+    snark: PathBuf,
+    /// Also check that the SNARK's public instances are those of this proof file's statement
+    /// (its public values and program commitment).
+    #[arg(long, value_name = "FILE")]
+    proof: Option<PathBuf>,
+    #[command(flatten)]
+    srs: SrsArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A spinner on stderr for one stage (hidden when stderr is not a terminal).
+fn stage(message: &str) -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("a valid template"),
+    );
+    bar.set_message(message.to_string());
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn read_proof_file(path: &Path) -> Result<ProofFile> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    ProofFile::from_bytes(&bytes).with_context(|| format!("decoding {}", path.display()))
+}
+
+/// Writes `bytes` through a temporary file and a rename.
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `keel prove-toy`.
+pub fn cmd_prove_toy(args: &ProveToyArgs) -> Result<()> {
+    if !(3..=20).contains(&args.log_height) {
+        bail!("--log-height must be between 3 and 20");
+    }
+    let machine = args.machine.machine(usize::from(args.log_height));
+    let heights = machine.log_heights();
+    let statement = Statement::Toy {
+        kind: args.machine,
+        log_height: args.log_height,
+    };
+    let bar = stage(&format!(
+        "proving {} ({:?} config)",
+        args.machine.name(),
+        args.config
+    ));
+    let start = Instant::now();
+    let file = match args.config {
+        ConfigKind::Outer => {
+            let config = outer_config();
+            let data = setup(&config, &machine.airs, &heights)?;
+            let proof = stark::prove(
+                &config,
+                &machine.airs,
+                &machine.traces,
+                &machine.public_values,
+                &data,
+            )?;
+            ProofFile::new(args.config, statement, &machine.public_values, &proof)?
+        }
+        ConfigKind::Fast => {
+            let config = fast_config();
+            let data = setup(&config, &machine.airs, &heights)?;
+            let proof = stark::prove(
+                &config,
+                &machine.airs,
+                &machine.traces,
+                &machine.public_values,
+                &data,
+            )?;
+            ProofFile::new(args.config, statement, &machine.public_values, &proof)?
+        }
+    };
+    bar.finish_and_clear();
+    let bytes = file.to_bytes();
+    write_atomic(&args.output, &bytes)?;
+    println!(
+        "proved {} in {:.2?}: {} bytes → {}",
+        args.machine.name(),
+        start.elapsed(),
+        bytes.len(),
+        args.output.display()
+    );
+    Ok(())
+}
+
+/// The wrap inputs of an outer-configuration proof file (checks the proof natively).
+fn wrap_inputs(file: &ProofFile) -> Result<WrapInputs> {
+    if file.config != ConfigKind::Outer {
+        bail!("only outer-configuration proofs can be wrapped (prove with --config outer)");
+    }
+    let Statement::Toy { kind, log_height } = file.statement;
+    let machine = kind.machine(usize::from(log_height));
+    let heights = machine.log_heights();
+    let data = setup(&outer_config(), &machine.airs, &heights)?;
+    let proof = file.proof::<OuterConfig>()?;
+    let public_values = file.public_values()?;
+    WrapInputs::new(
+        &machine.airs,
+        &heights,
+        &data.common,
+        &proof,
+        &public_values,
+    )
+    .context("the STARK proof")
+}
+
+#[derive(Serialize)]
+struct WrapReport {
+    snark: String,
+    snark_bytes: usize,
+    proof_bytes: usize,
+    key_id: String,
+    keys: &'static str,
+    k: u32,
+    instances: Vec<String>,
+    keygen_seconds: Option<f64>,
+    prove_seconds: f64,
+}
+
+fn instance_hex(snark: &Snark) -> Vec<String> {
+    snark.instances.iter().map(|i| format!("{i:?}")).collect()
+}
+
+/// `keel wrap`.
+pub fn cmd_wrap(args: &WrapArgs) -> Result<()> {
+    let file = read_proof_file(&args.proof)?;
+    let bar = stage("checking the STARK proof and preparing the circuit witness");
+    let inputs = wrap_inputs(&file)?;
+    bar.finish_and_clear();
+    let params = args.srs.params(args.k, args.json)?;
+    let keys_dir = args.srs.keys_dir();
+    let key_dir = WrapKeys::cache_dir(&keys_dir, &inputs, args.k, &params);
+    let bar = stage(&format!(
+        "loading or generating the wrap keys ({})",
+        key_dir.display()
+    ));
+    let start = Instant::now();
+    let (keys, source) = WrapKeys::load_or_generate(&keys_dir, &inputs, args.k, &params)?;
+    let keygen = start.elapsed();
+    bar.finish_and_clear();
+    let bar = stage("proving the SNARK");
+    let start = Instant::now();
+    let snark = wrap(&params, &keys, &inputs)?;
+    let prove = start.elapsed();
+    bar.finish_and_clear();
+    let bytes = snark.to_bytes();
+    write_atomic(&args.output, &bytes)?;
+    let report = WrapReport {
+        snark: args.output.display().to_string(),
+        snark_bytes: bytes.len(),
+        proof_bytes: snark.proof.len(),
+        key_id: keys.id.to_string(),
+        keys: match source {
+            KeySource::Cached => "cached",
+            KeySource::Generated => "generated",
+        },
+        k: keys.k,
+        instances: instance_hex(&snark),
+        keygen_seconds: (source == KeySource::Generated).then_some(keygen.as_secs_f64()),
+        prove_seconds: prove.as_secs_f64(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "wrapped in {:.2?} (keys {} {}{}): SNARK {} bytes ({} proof bytes, {} public \
+             instances) → {}",
+            prove,
+            report.keys,
+            report.key_id,
+            report
+                .keygen_seconds
+                .map_or(String::new(), |s| format!(", keygen {s:.1} s")),
+            report.snark_bytes,
+            report.proof_bytes,
+            report.instances.len(),
+            report.snark
+        );
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct VerifyReport {
+    verified: bool,
+    key_id: String,
+    k: u32,
+    instances: Vec<String>,
+    statement_checked: bool,
+}
+
+/// `keel verify-snark`.
+pub fn cmd_verify_snark(args: &VerifySnarkArgs) -> Result<()> {
+    let bytes =
+        std::fs::read(&args.snark).with_context(|| format!("reading {}", args.snark.display()))?;
+    let snark = Snark::from_bytes(&bytes).with_context(|| format!("{}", args.snark.display()))?;
+    let key_dir = args.srs.keys_dir().join(snark.key_id.to_string());
+    if !key_dir.join("vk.bin").exists() {
+        bail!(
+            "no verifying key {} in {} (run `keel wrap` for this proof shape first, or pass \
+             --keys-dir)",
+            snark.key_id,
+            key_dir.display()
+        );
+    }
+    let (_, vk): (_, Vk) = WrapKeys::load_verifying(&key_dir)?;
+    let params = args.srs.params(snark.k, args.json)?;
+    if let Some(path) = &args.proof {
+        let inputs = wrap_inputs(&read_proof_file(path)?)?;
+        if inputs.key_id(snark.k, &params) != snark.key_id {
+            bail!("the proof file's shape has another circuit than the SNARK's");
+        }
+        if inputs.instances() != snark.instances {
+            bail!("the SNARK's public instances are not the proof file's statement");
+        }
+    }
+    verify_snark(&params, snark.key_id, &vk, &snark).context("SNARK verification")?;
+    let report = VerifyReport {
+        verified: true,
+        key_id: snark.key_id.to_string(),
+        k: snark.k,
+        instances: instance_hex(&snark),
+        statement_checked: args.proof.is_some(),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "SNARK verified (keys {}, k = {}, {} public instances{})",
+            report.key_id,
+            report.k,
+            report.instances.len(),
+            if report.statement_checked {
+                ", equal to the proof file's statement"
+            } else {
+                ""
+            }
+        );
+    }
+    Ok(())
+}
