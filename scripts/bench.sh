@@ -95,3 +95,7 @@ for run in "fibonacci 17" "lookup 17" "zkvm-like 17" "zkvm-like 18" "zkvm-like 1
     # shellcheck disable=SC2086
     /usr/bin/time -f 'process peak RSS %M KB, wall %e s' target/release/examples/wrap_toy $run 2>&1 | grep -E '^\||process|STARK'
 done
+
+step "7b. MockProver tamper sweep of the wrap: 8 positions per witness kind (opened values, Merkle siblings, opened rows, FRI layer values and siblings), every final-polynomial coefficient, public value, instance and program commitment"
+KEEL_WRAP_TAMPERS=8 cargo test --release --locked -q -p keel-halo2 --lib wrap::tests::tampered -- --nocapture --test-threads 1 2>&1 |
+    grep -E 'tampered wraps|test result'

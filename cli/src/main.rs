@@ -56,13 +56,18 @@ enum Cmd {
     Run(RunArgs),
     /// Show the proof system's parameters: each STARK configuration's FRI and grinding settings
     /// and its conjectured security (Plonky3's estimator, every grinding site counted) at
-    /// several trace heights of a reference machine shape.
+    /// several trace heights of a reference machine shape. With a proof file: its version,
+    /// configuration, statement, sizes and the conjectured security of its own shape.
     Info(InfoArgs),
     /// Prove a toy machine (keel's test AIRs) and write a proof file: the input of `keel wrap`
     /// until the RV32IM machine's STARK lands.
     ///
     ///   keel prove-toy fibonacci -o fib.proof
     ProveToy(wrap_cmd::ProveToyArgs),
+    /// Verify a proof file (any configuration) against its statement and print what it proves.
+    ///
+    ///   keel verify fib.proof
+    Verify(wrap_cmd::VerifyArgs),
     /// Wrap an outer-configuration STARK proof in the Halo2 verifier circuit (KZG over BN254,
     /// SHPLONK) and write the SNARK.
     ///
@@ -81,6 +86,8 @@ enum Cmd {
 
 #[derive(clap::Args, Debug)]
 struct InfoArgs {
+    /// A proof file: print its header, sizes and the conjectured security of its shape instead.
+    proof: Option<PathBuf>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -153,8 +160,12 @@ fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<()> {
             }
             Ok(())
         }
-        Cmd::Info(args) => cmd_info(&args),
+        Cmd::Info(args) => match &args.proof {
+            Some(path) => wrap_cmd::cmd_info_proof(path, args.json),
+            None => cmd_info(&args),
+        },
         Cmd::ProveToy(args) => wrap_cmd::cmd_prove_toy(&args),
+        Cmd::Verify(args) => wrap_cmd::cmd_verify(&args),
         Cmd::Wrap(args) => wrap_cmd::cmd_wrap(&args),
         Cmd::VerifySnark(args) => wrap_cmd::cmd_verify_snark(&args),
         Cmd::Run(args) => {

@@ -1,4 +1,5 @@
-//! `keel prove-toy`, `keel wrap` and `keel verify-snark`: the STARK → Halo2 SNARK path.
+//! `keel prove-toy`, `keel verify`, `keel info PROOF`, `keel wrap` and `keel verify-snark`: proof
+//! files and the STARK → Halo2 SNARK path.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -200,6 +201,130 @@ pub fn cmd_prove_toy(args: &ProveToyArgs) -> Result<()> {
         bytes.len(),
         args.output.display()
     );
+    Ok(())
+}
+
+/// Options of `keel verify`.
+#[derive(clap::Args, Debug)]
+pub struct VerifyArgs {
+    /// A proof file (`keel prove-toy`).
+    proof: PathBuf,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The statement's tables, heights and the verifier's common data, checked against the file.
+fn verify_file(file: &ProofFile) -> Result<()> {
+    let Statement::Toy { kind, log_height } = file.statement;
+    let machine = kind.machine(usize::from(log_height));
+    let heights = machine.log_heights();
+    let public_values = file.public_values()?;
+    match file.config {
+        ConfigKind::Outer => {
+            let config = outer_config();
+            let data = setup(&config, &machine.airs, &heights)?;
+            let proof = file.proof::<OuterConfig>()?;
+            stark::verify(&config, &machine.airs, &proof, &public_values, &data.common)?;
+        }
+        ConfigKind::Fast => {
+            let config = fast_config();
+            let data = setup(&config, &machine.airs, &heights)?;
+            let proof = file.proof::<keel_stark::config::FastConfig>()?;
+            stark::verify(&config, &machine.airs, &proof, &public_values, &data.common)?;
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize)]
+struct ProofReport {
+    verified: Option<bool>,
+    version: u32,
+    config: ConfigKind,
+    statement: Statement,
+    public_values: Vec<Vec<u32>>,
+    file_bytes: usize,
+    proof_bytes: usize,
+    table_log_heights: Vec<usize>,
+    conjectured_security_bits: f64,
+    security_binding_term: String,
+}
+
+fn proof_report(file: &ProofFile, file_bytes: usize, verified: Option<bool>) -> ProofReport {
+    let Statement::Toy { kind, log_height } = file.statement;
+    let machine = kind.machine(usize::from(log_height));
+    let heights = machine.log_heights();
+    let settings = match file.config {
+        ConfigKind::Fast => keel_stark::config::FriSettings::FAST,
+        ConfigKind::Outer => keel_stark::config::FriSettings::OUTER,
+    };
+    let estimate = keel_stark::security::conjectured_security(
+        &settings,
+        &keel_stark::security::table_shapes(&machine.airs, &heights),
+    );
+    ProofReport {
+        verified,
+        version: file.version,
+        config: file.config,
+        statement: file.statement,
+        public_values: file.public_values.clone(),
+        file_bytes,
+        proof_bytes: file.proof.len(),
+        table_log_heights: heights,
+        conjectured_security_bits: estimate.conjectured_bits,
+        security_binding_term: estimate.binding_term,
+    }
+}
+
+fn print_report(r: &ProofReport) {
+    let Statement::Toy { kind, log_height } = r.statement;
+    println!(
+        "keel proof file v{}: toy machine {} (2^{log_height} rows), {:?} configuration",
+        r.version,
+        kind.name(),
+        r.config
+    );
+    println!(
+        "  {} bytes ({} proof bytes); table heights 2^{:?}; public values {:?}",
+        r.file_bytes, r.proof_bytes, r.table_log_heights, r.public_values
+    );
+    println!(
+        "  conjectured security: {:.1} bits (Plonky3's estimator, every grinding step counted; \
+         binding: {})",
+        r.conjectured_security_bits, r.security_binding_term
+    );
+    if r.verified == Some(true) {
+        println!("  verified");
+    }
+}
+
+/// `keel info PROOF`.
+pub fn cmd_info_proof(path: &Path, json: bool) -> Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let file = ProofFile::from_bytes(&bytes).with_context(|| format!("{}", path.display()))?;
+    let report = proof_report(&file, bytes.len(), None);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
+    Ok(())
+}
+
+/// `keel verify`.
+pub fn cmd_verify(args: &VerifyArgs) -> Result<()> {
+    let bytes =
+        std::fs::read(&args.proof).with_context(|| format!("reading {}", args.proof.display()))?;
+    let file =
+        ProofFile::from_bytes(&bytes).with_context(|| format!("{}", args.proof.display()))?;
+    verify_file(&file).context("verification failed")?;
+    let report = proof_report(&file, bytes.len(), Some(true));
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print_report(&report);
+    }
     Ok(())
 }
 

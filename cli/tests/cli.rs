@@ -237,6 +237,25 @@ fn prove_toy_wrap_and_verify_snark() {
     let out = keel(&["prove-toy", "fibonacci", "-o", &path("fib.proof")]);
     assert!(out.status.success(), "{}", stderr(&out));
 
+    // The proof file verifies and describes itself; a flipped byte does not verify.
+    let out = keel(&["verify", &path("fib.proof"), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["verified"], true);
+    assert_eq!(report["config"], "outer");
+    let out = keel(&["info", &path("fib.proof"), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["conjectured_security_bits"].as_f64().unwrap() >= 100.0);
+    assert_eq!(report["public_values"][0][2], 2_178_309); // F(32)
+    let mut bytes = std::fs::read(path("fib.proof")).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x10;
+    std::fs::write(path("flipped.proof"), &bytes).unwrap();
+    let out = keel(&["verify", &path("flipped.proof")]);
+    assert!(!out.status.success());
+    assert!(stderr(&out).starts_with("error: "), "{}", stderr(&out));
+
     let proof = path("fib.proof");
     let snark = path("fib.snark");
     let mut args = vec!["wrap", &proof[..], "-o", &snark[..]];
