@@ -154,7 +154,6 @@ pub fn cmd_prove_toy(args: &ProveToyArgs) -> Result<()> {
         bail!("--log-height must be between 3 and 20");
     }
     let machine = args.machine.machine(usize::from(args.log_height));
-    let heights = machine.log_heights();
     let statement = Statement::Toy {
         kind: args.machine,
         log_height: args.log_height,
@@ -165,31 +164,12 @@ pub fn cmd_prove_toy(args: &ProveToyArgs) -> Result<()> {
         args.config
     ));
     let start = Instant::now();
+    let pvs = &machine.public_values;
     let file = match args.config {
         ConfigKind::Outer => {
-            let config = outer_config();
-            let data = setup(&config, &machine.airs, &heights)?;
-            let proof = stark::prove(
-                &config,
-                &machine.airs,
-                &machine.traces,
-                &machine.public_values,
-                &data,
-            )?;
-            ProofFile::new(args.config, statement, &machine.public_values, &proof)?
+            ProofFile::new(args.config, statement, pvs, &machine.prove_outer()?.1)?
         }
-        ConfigKind::Fast => {
-            let config = fast_config();
-            let data = setup(&config, &machine.airs, &heights)?;
-            let proof = stark::prove(
-                &config,
-                &machine.airs,
-                &machine.traces,
-                &machine.public_values,
-                &data,
-            )?;
-            ProofFile::new(args.config, statement, &machine.public_values, &proof)?
-        }
+        ConfigKind::Fast => ProofFile::new(args.config, statement, pvs, &machine.prove_fast()?.1)?,
     };
     bar.finish_and_clear();
     let bytes = file.to_bytes();

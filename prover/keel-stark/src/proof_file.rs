@@ -125,21 +125,11 @@ impl ProofFile {
 mod tests {
     use super::*;
     use crate::config::{fast_config, FastConfig};
-    use crate::stark::{prove, setup, verify};
+    use crate::stark::verify;
 
     fn sample() -> ProofFile {
         let machine = ToyKind::Fibonacci.machine(4);
-        let config = fast_config();
-        let heights = machine.log_heights();
-        let data = setup(&config, &machine.airs, &heights).unwrap();
-        let proof = prove(
-            &config,
-            &machine.airs,
-            &machine.traces,
-            &machine.public_values,
-            &data,
-        )
-        .unwrap();
+        let (_, proof) = machine.prove_fast().unwrap();
         ProofFile::new(
             ConfigKind::Fast,
             Statement::Toy {
@@ -158,12 +148,11 @@ mod tests {
         let decoded = ProofFile::from_bytes(&file.to_bytes()).unwrap();
         assert_eq!(decoded, file);
         let machine = ToyKind::Fibonacci.machine(4);
-        let config = fast_config();
-        let data = setup(&config, &machine.airs, &machine.log_heights()).unwrap();
+        let (data, _) = machine.prove_fast().unwrap();
         let proof = decoded.proof::<FastConfig>().unwrap();
         let pvs = decoded.public_values().unwrap();
         assert_eq!(pvs, machine.public_values);
-        verify(&config, &machine.airs, &proof, &pvs, &data.common).unwrap();
+        verify(&fast_config(), &machine.airs, &proof, &pvs, &data.common).unwrap();
     }
 
     #[test]

@@ -8,7 +8,10 @@
 //!   [`ToyMachine::zkvm_like`] (several tables of different heights, ≥ 100 columns in all).
 
 use crate::config::Val;
+use crate::config::{fast_config, outer_config, FastConfig, OuterConfig};
+use crate::stark::{prove, setup, StarkError};
 use p3_air::{Air, AirBuilder, BaseAir, PermutationAirBuilder, WindowAccess};
+use p3_batch_stark::{BatchProof, ProverData};
 use p3_field::{PrimeCharacteristicRing, PrimeField32};
 use p3_lookup::{InteractionBuilder, LookupBus};
 use p3_matrix::dense::RowMajorMatrix;
@@ -240,6 +243,38 @@ impl ToyMachine {
             .iter()
             .map(|t| p3_util::log2_strict_usize(t.height()))
             .collect()
+    }
+
+    /// Keygen and a proof of this machine in the outer configuration.
+    pub fn prove_outer(
+        &self,
+    ) -> Result<(ProverData<OuterConfig>, BatchProof<OuterConfig>), StarkError> {
+        let config = outer_config();
+        let data = setup(&config, &self.airs, &self.log_heights())?;
+        let proof = prove(
+            &config,
+            &self.airs,
+            &self.traces,
+            &self.public_values,
+            &data,
+        )?;
+        Ok((data, proof))
+    }
+
+    /// Keygen and a proof of this machine in the fast configuration.
+    pub fn prove_fast(
+        &self,
+    ) -> Result<(ProverData<FastConfig>, BatchProof<FastConfig>), StarkError> {
+        let config = fast_config();
+        let data = setup(&config, &self.airs, &self.log_heights())?;
+        let proof = prove(
+            &config,
+            &self.airs,
+            &self.traces,
+            &self.public_values,
+            &data,
+        )?;
+        Ok((data, proof))
     }
 
     /// Total number of main-trace columns.

@@ -15,8 +15,6 @@ use halo2_base::halo2_proofs::plonk::Circuit;
 use keel_halo2::srs::{default_srs_dir, load_or_generate_insecure_dev_srs};
 use keel_halo2::wrap::{build_circuit, verify_snark, wrap, WrapInputs, WrapKeys};
 use keel_halo2::Fr;
-use keel_stark::config::outer_config;
-use keel_stark::stark::{self, setup};
 use keel_stark::toy::ToyKind;
 
 type Error = Box<dyn std::error::Error>;
@@ -46,16 +44,8 @@ fn main() -> Result<(), Error> {
 
     let start = Instant::now();
     let machine = kind.machine(log_height);
-    let config = outer_config();
     let heights = machine.log_heights();
-    let data = setup(&config, &machine.airs, &heights)?;
-    let proof = stark::prove(
-        &config,
-        &machine.airs,
-        &machine.traces,
-        &machine.public_values,
-        &data,
-    )?;
+    let (data, proof) = machine.prove_outer()?;
     let inputs = WrapInputs::new(
         &machine.airs,
         &heights,

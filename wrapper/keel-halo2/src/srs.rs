@@ -444,13 +444,18 @@ impl FixedBaseTable {
 /// `.keel/srs/` (located from this crate's source directory at build time, so meant for runs
 /// inside the repository: tests, examples; installed binaries should pass a directory).
 pub fn default_srs_dir() -> PathBuf {
-    match std::env::var_os(SRS_DIR_ENV) {
+    cache_dir(SRS_DIR_ENV, "srs")
+}
+
+/// `$env` if set and non-empty, else `.keel/<name>` in the repository (git-ignored).
+pub(crate) fn cache_dir(env: &str, name: &str) -> PathBuf {
+    match std::env::var_os(env) {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => {
             // wrapper/keel-halo2 -> the repository root.
             let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
             let root = manifest.ancestors().nth(2).unwrap_or(manifest);
-            root.join(".keel").join("srs")
+            root.join(".keel").join(name)
         }
     }
 }

@@ -380,14 +380,7 @@ pub fn build_circuit(
 
 /// The default key cache directory: `$KEEL_KEYS_DIR`, else `.keel/keys` in the repository.
 pub fn default_keys_dir() -> PathBuf {
-    match std::env::var_os(KEYS_DIR_ENV) {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => {
-            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-            let root = manifest.ancestors().nth(2).unwrap_or(manifest);
-            root.join(".keel").join("keys")
-        }
-    }
+    crate::srs::cache_dir(KEYS_DIR_ENV, "keys")
 }
 
 /// Keccak-256 checksums of the key files.

@@ -6,7 +6,6 @@ use std::sync::OnceLock;
 
 use halo2_base::halo2_proofs::dev::MockProver;
 use keel_stark::config::Challenge;
-use keel_stark::stark;
 use keel_stark::toy::ToyKind;
 use p3_field::PrimeCharacteristicRing;
 
@@ -24,17 +23,8 @@ fn honest_inputs(kind: ToyKind) -> &'static WrapInputs {
         .expect("a kind");
     CELLS[slot].get_or_init(|| {
         let machine = kind.machine(5);
-        let config = outer_config();
         let heights = machine.log_heights();
-        let data = stark::setup(&config, &machine.airs, &heights).unwrap();
-        let proof = stark::prove(
-            &config,
-            &machine.airs,
-            &machine.traces,
-            &machine.public_values,
-            &data,
-        )
-        .unwrap();
+        let (data, proof) = machine.prove_outer().unwrap();
         WrapInputs::new(
             &machine.airs,
             &heights,
