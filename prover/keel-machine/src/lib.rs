@@ -1,0 +1,82 @@
+//! keel's RV32IM machine AIR (design: `prover/MACHINE.md`). So far: the memory-checking
+//! argument ([`memory`]) — registers and memory as one keyed store whose every read sees the
+//! last write, through a LogUp multiset bus with range-checked timestamps — and the 16-bit
+//! range table it uses. The CPU, ALU, MUL/DIV, program and syscall tables come next; until then
+//! [`MachineAir::MemoryPort`] stands in for the CPU's memory accesses.
+#![deny(missing_docs)]
+
+pub mod memory;
+
+use memory::{ImageTable, BOUNDARY_WIDTH, PORT_WIDTH};
+use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{InteractionBuilder, LookupBus};
+use p3_matrix::dense::RowMajorMatrix;
+
+/// The 16-bit range bus: `[x]` with `0 ≤ x < 2^16`.
+pub const RANGE16_BUS: &str = "range16";
+
+/// The machine's tables. One enum, because a batch proof takes one AIR type for all its tables.
+#[derive(Clone, Debug)]
+pub enum MachineAir {
+    /// 2^16 rows: preprocessed `value = row`, main `multiplicity`; provides `[value]` on
+    /// [`RANGE16_BUS`].
+    Range16,
+    /// The program's initial memory image (preprocessed), sent once per word on the image bus.
+    MemoryImage(ImageTable),
+    /// One row per touched key, keys strictly increasing: opens and closes each key's chain.
+    MemoryBoundary,
+    /// One memory access per row (stand-in for the CPU's accesses).
+    MemoryPort,
+}
+
+impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir {
+    fn width(&self) -> usize {
+        match self {
+            MachineAir::Range16 | MachineAir::MemoryImage(_) => 1,
+            MachineAir::MemoryBoundary => BOUNDARY_WIDTH,
+            MachineAir::MemoryPort => PORT_WIDTH,
+        }
+    }
+
+    fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
+        match self {
+            MachineAir::Range16 => Some(RowMajorMatrix::new(
+                (0..1u64 << 16).map(F::from_u64).collect(),
+                1,
+            )),
+            MachineAir::MemoryImage(image) => Some(image.preprocessed()),
+            _ => None,
+        }
+    }
+
+    fn preprocessed_width(&self) -> usize {
+        match self {
+            MachineAir::Range16 => 1,
+            MachineAir::MemoryImage(_) => memory::IMAGE_PREPROCESSED_WIDTH,
+            _ => 0,
+        }
+    }
+
+    fn preprocessed_next_row_columns(&self) -> Vec<usize> {
+        vec![]
+    }
+}
+
+impl<AB: PermutationAirBuilder + InteractionBuilder> Air<AB> for MachineAir {
+    fn eval(&self, builder: &mut AB) {
+        match self {
+            MachineAir::Range16 => {
+                let value = builder.preprocessed().current_slice()[0];
+                let multiplicity = builder.main().current_slice()[0];
+                LookupBus::new(RANGE16_BUS).table_entry(builder, [value], multiplicity);
+            }
+            MachineAir::MemoryImage(_) => memory::eval_image(builder),
+            MachineAir::MemoryBoundary => memory::eval_boundary(builder),
+            MachineAir::MemoryPort => memory::eval_port(builder),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,448 @@
+//! Offline memory checking: registers and memory as one store of 32-bit words under keys
+//! (`x_i` → `i`; the word at byte address `a` → `(a >> 2) + 32`), checked by a multiset bus.
+//!
+//! # The argument
+//!
+//! Messages on [`MEMORY_BUS`] are `(key, lo, hi, ts)`: the word's two 16-bit halves and the
+//! timestamp of the access that left it there.
+//!
+//! - Each access (a [`MachineAir::MemoryPort`](crate::MachineAir::MemoryPort) row, later a CPU
+//!   slot) **receives** `(key, prev, prev_ts)` and **sends** `(key, new, ts)`, with
+//!   `ts − prev_ts − 1 ∈ [0, 2^24)` (two range-checked limbs) and `new = prev` for a read.
+//!   Written halves are range-checked.
+//! - The boundary table has one row per touched key, **keys strictly increasing** (each key and
+//!   each difference `key' − key − 1` decomposed into a 16-bit and a 14-bit limb, so both lie in
+//!   `[0, 2^30)` as integers and no wrap-around modulo p can repeat a key). A row **sends**
+//!   `(key, init, 0)` and **receives** `(key, final, final_ts)`.
+//! - `init` is the image word (received on [`IMAGE_BUS`], which the preprocessed image table
+//!   sends exactly once per word) on rows flagged `is_image`, else 0.
+//!
+//! Why a read sees the last write: a message with `ts > 0` can only be sent by the one access
+//! at `ts` (timestamps are distinct), and `ts = 0` only by the boundary row of its key (keys are
+//! unique). Every access receives exactly one message and sends one, so the messages of a key
+//! form chains; each chain starts at the key's boundary send and must end in a boundary
+//! receive, and there is one boundary row per key, so there is exactly one chain per key. Along
+//! it timestamps strictly increase, so it visits the key's accesses in time order, and each
+//! access receives the value the previous one left. Every image word is received by exactly one
+//! boundary row (unique keys), so the initial memory is the committed image and zero elsewhere.
+//!
+//! Not yet checked here (the CPU table will): that an address lies in a mapped segment with the
+//! right permission.
+
+use p3_air::{AirBuilder, PermutationAirBuilder, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder, LookupBus, PermutationCheckBus};
+use p3_matrix::dense::RowMajorMatrix;
+
+use keel_stark::config::Val;
+
+use crate::RANGE16_BUS;
+
+/// The memory bus: `(key, lo, hi, ts)`.
+pub const MEMORY_BUS: &str = "memory";
+/// The image bus: `(key, lo, hi)`.
+pub const IMAGE_BUS: &str = "image";
+/// First key of memory words (keys below are registers).
+pub const MEMORY_KEY_OFFSET: u32 = 32;
+/// Keys are below 2^30.
+pub const KEY_LIMIT: u32 = 1 << 30;
+
+/// Columns of a memory port row.
+pub const PORT_WIDTH: usize = 11;
+/// Columns of a boundary row.
+pub const BOUNDARY_WIDTH: usize = 12;
+/// Preprocessed columns of the image table: key, lo, hi, active.
+pub const IMAGE_PREPROCESSED_WIDTH: usize = 4;
+
+// Port columns.
+const P_KEY: usize = 0;
+const P_PREV_LO: usize = 1;
+const P_PREV_HI: usize = 2;
+const P_PREV_TS: usize = 3;
+const P_LO: usize = 4;
+const P_HI: usize = 5;
+const P_TS: usize = 6;
+const P_IS_WRITE: usize = 7;
+const P_ACTIVE: usize = 8;
+const P_T_LO: usize = 9;
+const P_T_HI: usize = 10;
+
+// Boundary columns.
+const B_KEY: usize = 0;
+const B_INIT_LO: usize = 1;
+const B_INIT_HI: usize = 2;
+const B_FINAL_LO: usize = 3;
+const B_FINAL_HI: usize = 4;
+const B_FINAL_TS: usize = 5;
+const B_IS_IMAGE: usize = 6;
+const B_ACTIVE: usize = 7;
+const B_K_LO: usize = 8;
+const B_K_HI: usize = 9;
+const B_D_LO: usize = 10;
+const B_D_HI: usize = 11;
+
+/// Smallest table height.
+const MIN_HEIGHT: usize = 4;
+
+/// The key of register `x_i`.
+pub fn register_key(i: u32) -> u32 {
+    i
+}
+
+/// The key of the word holding byte address `address`.
+pub fn memory_key(address: u32) -> u32 {
+    (address >> 2) + MEMORY_KEY_OFFSET
+}
+
+fn halves(value: u32) -> (u32, u32) {
+    (value & 0xffff, value >> 16)
+}
+
+fn pow2_height(rows: usize) -> usize {
+    rows.next_power_of_two().max(MIN_HEIGHT)
+}
+
+/// Why traces could not be generated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MemoryError {
+    /// A key is at or above [`KEY_LIMIT`].
+    #[error("key {0:#x} is not below 2^30")]
+    KeyTooLarge(u32),
+    /// The image lists a key twice.
+    #[error("the image lists key {0:#x} twice")]
+    DuplicateImageKey(u32),
+    /// More accesses than timestamps (2^22).
+    #[error("{0} accesses exceed the 2^22 timestamps of one segment")]
+    TooManyAccesses(usize),
+}
+
+/// The program's initial memory: `(key, value)` words, keys unique, sorted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImageTable {
+    words: Vec<(u32, u32)>,
+}
+
+impl ImageTable {
+    /// An image from `(key, value)` words (any order; keys unique and below 2^30).
+    pub fn new(mut words: Vec<(u32, u32)>) -> Result<Self, MemoryError> {
+        words.sort_unstable();
+        for pair in words.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                return Err(MemoryError::DuplicateImageKey(pair[0].0));
+            }
+        }
+        if let Some(&(key, _)) = words.iter().find(|(k, _)| *k >= KEY_LIMIT) {
+            return Err(MemoryError::KeyTooLarge(key));
+        }
+        Ok(ImageTable { words })
+    }
+
+    /// The words, sorted by key.
+    pub fn words(&self) -> &[(u32, u32)] {
+        &self.words
+    }
+
+    /// The image's value at `key`, if it has one.
+    pub fn get(&self, key: u32) -> Option<u32> {
+        self.words
+            .binary_search_by_key(&key, |&(k, _)| k)
+            .ok()
+            .map(|i| self.words[i].1)
+    }
+
+    /// Preprocessed columns `key, lo, hi, active`, padded with inactive zero rows.
+    pub fn preprocessed<F: PrimeCharacteristicRing + Clone + Send + Sync>(
+        &self,
+    ) -> RowMajorMatrix<F> {
+        let height = pow2_height(self.words.len());
+        let mut values = Vec::with_capacity(height * IMAGE_PREPROCESSED_WIDTH);
+        for &(key, value) in &self.words {
+            let (lo, hi) = halves(value);
+            values.extend([key, lo, hi, 1].map(F::from_u32));
+        }
+        values.resize(height * IMAGE_PREPROCESSED_WIDTH, F::ZERO);
+        RowMajorMatrix::new(values, IMAGE_PREPROCESSED_WIDTH)
+    }
+}
+
+/// One access to the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Access {
+    /// The key ([`register_key`], [`memory_key`]).
+    pub key: u32,
+    /// The value written, or `None` for a read.
+    pub write: Option<u32>,
+}
+
+/// Range-16 multiplicities, accumulated while filling rows.
+struct RangeCounts(Vec<u32>);
+
+impl RangeCounts {
+    fn add(&mut self, value: u32) {
+        self.0[value as usize] += 1;
+    }
+}
+
+/// The traces of the memory tables for a sequence of accesses (the `i`-th at timestamp `i + 1`).
+#[derive(Clone, Debug)]
+pub struct MemoryTraces {
+    /// Range-16 multiplicities (main trace of `Range16`).
+    pub range16: RowMajorMatrix<Val>,
+    /// The image table's main trace (one zero column).
+    pub image: RowMajorMatrix<Val>,
+    /// The boundary table.
+    pub boundary: RowMajorMatrix<Val>,
+    /// The port table.
+    pub port: RowMajorMatrix<Val>,
+    /// Each access's value: the value read, or the value written.
+    pub values: Vec<u32>,
+}
+
+impl MemoryTraces {
+    /// Runs `accesses` against `image` (zero elsewhere) and fills every table.
+    pub fn generate(image: &ImageTable, accesses: &[Access]) -> Result<Self, MemoryError> {
+        if accesses.len() >= 1 << 22 {
+            return Err(MemoryError::TooManyAccesses(accesses.len()));
+        }
+        if let Some(a) = accesses.iter().find(|a| a.key >= KEY_LIMIT) {
+            return Err(MemoryError::KeyTooLarge(a.key));
+        }
+        let mut range = RangeCounts(vec![0; 1 << 16]);
+        // key → (value, last ts)
+        let mut state: std::collections::BTreeMap<u32, (u32, u32)> =
+            image.words().iter().map(|&(k, v)| (k, (v, 0))).collect();
+
+        let port_height = pow2_height(accesses.len());
+        let mut port = Vec::with_capacity(port_height * PORT_WIDTH);
+        let mut values = Vec::with_capacity(accesses.len());
+        for (i, access) in accesses.iter().enumerate() {
+            let ts = i as u32 + 1;
+            let entry = state.entry(access.key).or_insert((0, 0));
+            let (prev, prev_ts) = *entry;
+            let new = access.write.unwrap_or(prev);
+            *entry = (new, ts);
+            values.push(new);
+            let (prev_lo, prev_hi) = halves(prev);
+            let (lo, hi) = halves(new);
+            let t = ts - prev_ts - 1;
+            let (t_lo, t_hi) = (t & 0xffff, t >> 16);
+            range.add(t_lo);
+            range.add(t_hi << 8);
+            if access.write.is_some() {
+                range.add(lo);
+                range.add(hi);
+            }
+            let is_write = u32::from(access.write.is_some());
+            port.extend(
+                [
+                    access.key, prev_lo, prev_hi, prev_ts, lo, hi, ts, is_write, 1, t_lo, t_hi,
+                ]
+                .map(Val::from_u32),
+            );
+        }
+        for i in accesses.len()..port_height {
+            // Inactive rows still carry the timestamp sequence.
+            let mut row = [0u32; PORT_WIDTH];
+            row[P_TS] = i as u32 + 1;
+            port.extend(row.map(Val::from_u32));
+        }
+
+        let boundary_height = pow2_height(state.len());
+        let mut boundary = Vec::with_capacity(boundary_height * BOUNDARY_WIDTH);
+        let mut previous: Option<u32> = None;
+        for (&key, &(last, last_ts)) in &state {
+            let init = image.get(key);
+            let (init_lo, init_hi) = halves(init.unwrap_or(0));
+            let (final_lo, final_hi) = halves(last);
+            let (k_lo, k_hi) = (key & 0xffff, key >> 16);
+            let d = previous.map_or(0, |p| key - p - 1);
+            let (d_lo, d_hi) = (d & 0xffff, d >> 16);
+            previous = Some(key);
+            for v in [k_lo, k_hi << 2, d_lo, d_hi << 2] {
+                range.add(v);
+            }
+            boundary.extend(
+                [
+                    key,
+                    init_lo,
+                    init_hi,
+                    final_lo,
+                    final_hi,
+                    last_ts,
+                    u32::from(init.is_some()),
+                    1,
+                    k_lo,
+                    k_hi,
+                    d_lo,
+                    d_hi,
+                ]
+                .map(Val::from_u32),
+            );
+        }
+        boundary.resize(boundary_height * BOUNDARY_WIDTH, Val::ZERO);
+
+        let image_height = pow2_height(image.words().len());
+        Ok(MemoryTraces {
+            range16: RowMajorMatrix::new(range.0.into_iter().map(Val::from_u32).collect(), 1),
+            image: RowMajorMatrix::new(vec![Val::ZERO; image_height], 1),
+            boundary: RowMajorMatrix::new(boundary, BOUNDARY_WIDTH),
+            port: RowMajorMatrix::new(port, PORT_WIDTH),
+            values,
+        })
+    }
+}
+
+fn boolean<AB: AirBuilder>(builder: &mut AB, x: AB::Var) {
+    builder.assert_zero(x.into() * (AB::Expr::ONE - x.into()));
+}
+
+/// `flag` may only turn off: `flag' ≤ flag` (active rows form a prefix).
+fn prefix<AB: AirBuilder>(builder: &mut AB, flag: AB::Var, next_flag: AB::Var) {
+    builder
+        .when_transition()
+        .assert_zero(next_flag.into() * (AB::Expr::ONE - flag.into()));
+}
+
+fn flag_count<E>(flag: E) -> Count<E> {
+    Count::bounded(flag, 1)
+}
+
+/// The image table: sends each preprocessed word once.
+pub(crate) fn eval_image<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
+    let pre: Vec<AB::Var> = builder.preprocessed().current_slice().to_vec();
+    let unused = builder.main().current_slice()[0];
+    builder.assert_zero(unused);
+    PermutationCheckBus::new(IMAGE_BUS).send(
+        builder,
+        [pre[0], pre[1], pre[2]],
+        flag_count(pre[3].into()),
+    );
+}
+
+/// The boundary table (see the module documentation).
+pub(crate) fn eval_boundary<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
+    let local: Vec<AB::Var> = builder.main().current_slice().to_vec();
+    let next: Vec<AB::Var> = builder.main().next_slice().to_vec();
+    let active = local[B_ACTIVE];
+    let is_image = local[B_IS_IMAGE];
+    boolean(builder, active);
+    boolean(builder, is_image);
+    builder.assert_zero(is_image.into() * (AB::Expr::ONE - active.into()));
+    prefix(builder, active, next[B_ACTIVE]);
+
+    let limb = AB::Expr::from_u32(1 << 16);
+    builder.when(active).assert_eq(
+        local[B_KEY],
+        local[B_K_LO].into() + local[B_K_HI].into() * limb.clone(),
+    );
+    builder.when_transition().when(next[B_ACTIVE]).assert_eq(
+        next[B_KEY].into() - local[B_KEY].into() - AB::Expr::ONE,
+        next[B_D_LO].into() + next[B_D_HI].into() * limb,
+    );
+    let not_image = active.into() - is_image.into();
+    builder.assert_zero(not_image.clone() * local[B_INIT_LO].into());
+    builder.assert_zero(not_image * local[B_INIT_HI].into());
+
+    let range = LookupBus::new(RANGE16_BUS);
+    let four = AB::Expr::from_u32(4);
+    for x in [
+        local[B_K_LO].into(),
+        local[B_K_HI].into() * four.clone(),
+        local[B_D_LO].into(),
+        local[B_D_HI].into() * four.clone(),
+    ] {
+        range.lookup_key(builder, [x], flag_count(active.into()));
+    }
+
+    let memory = PermutationCheckBus::new(MEMORY_BUS);
+    memory.send(
+        builder,
+        [
+            local[B_KEY].into(),
+            local[B_INIT_LO].into(),
+            local[B_INIT_HI].into(),
+            AB::Expr::ZERO,
+        ],
+        flag_count(active.into()),
+    );
+    memory.receive(
+        builder,
+        [
+            local[B_KEY],
+            local[B_FINAL_LO],
+            local[B_FINAL_HI],
+            local[B_FINAL_TS],
+        ],
+        flag_count(active.into()),
+    );
+    PermutationCheckBus::new(IMAGE_BUS).receive(
+        builder,
+        [local[B_KEY], local[B_INIT_LO], local[B_INIT_HI]],
+        flag_count(is_image.into()),
+    );
+}
+
+/// The port table: one access per row at timestamp `row + 1`.
+pub(crate) fn eval_port<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
+    let local: Vec<AB::Var> = builder.main().current_slice().to_vec();
+    let next: Vec<AB::Var> = builder.main().next_slice().to_vec();
+    let active = local[P_ACTIVE];
+    let is_write = local[P_IS_WRITE];
+    boolean(builder, active);
+    boolean(builder, is_write);
+    builder.assert_zero(is_write.into() * (AB::Expr::ONE - active.into()));
+    prefix(builder, active, next[P_ACTIVE]);
+
+    builder.when_first_row().assert_one(local[P_TS]);
+    builder
+        .when_transition()
+        .assert_eq(next[P_TS], local[P_TS].into() + AB::Expr::ONE);
+    builder.when(active).assert_eq(
+        local[P_TS].into() - local[P_PREV_TS].into() - AB::Expr::ONE,
+        local[P_T_LO].into() + local[P_T_HI].into() * AB::Expr::from_u32(1 << 16),
+    );
+    let read = active.into() - is_write.into();
+    builder.assert_zero(read.clone() * (local[P_LO].into() - local[P_PREV_LO].into()));
+    builder.assert_zero(read * (local[P_HI].into() - local[P_PREV_HI].into()));
+
+    let range = LookupBus::new(RANGE16_BUS);
+    range.lookup_key(builder, [local[P_T_LO]], flag_count(active.into()));
+    range.lookup_key(
+        builder,
+        [local[P_T_HI].into() * AB::Expr::from_u32(1 << 8)],
+        flag_count(active.into()),
+    );
+    range.lookup_key(builder, [local[P_LO]], flag_count(is_write.into()));
+    range.lookup_key(builder, [local[P_HI]], flag_count(is_write.into()));
+
+    let memory = PermutationCheckBus::new(MEMORY_BUS);
+    memory.receive(
+        builder,
+        [
+            local[P_KEY],
+            local[P_PREV_LO],
+            local[P_PREV_HI],
+            local[P_PREV_TS],
+        ],
+        flag_count(active.into()),
+    );
+    memory.send(
+        builder,
+        [local[P_KEY], local[P_LO], local[P_HI], local[P_TS]],
+        flag_count(active.into()),
+    );
+}
+
+/// Column indices, for tests that mutate traces.
+pub mod columns {
+    /// Port columns by name.
+    pub const PORT: [&str; super::PORT_WIDTH] = [
+        "key", "prev_lo", "prev_hi", "prev_ts", "lo", "hi", "ts", "is_write", "active", "t_lo",
+        "t_hi",
+    ];
+    /// Boundary columns by name.
+    pub const BOUNDARY: [&str; super::BOUNDARY_WIDTH] = [
+        "key", "init_lo", "init_hi", "final_lo", "final_hi", "final_ts", "is_image", "active",
+        "k_lo", "k_hi", "d_lo", "d_hi",
+    ];
+}
