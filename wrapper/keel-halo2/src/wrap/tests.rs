@@ -432,3 +432,55 @@ fn tampered_lookup_wraps_are_rejected() {
 fn tampered_zkvm_like_wraps_are_rejected() {
     tamper_suite(ToyKind::ZkvmLike, per_kind(1));
 }
+
+/// The machine's memory-checking tables (global LogUp multiset buses with sends and receives,
+/// a 2^16-row preprocessed range table, a program-specific preprocessed image) go through the
+/// same wrap: the circuit is satisfied, and a changed program (image) commitment instance is
+/// rejected.
+#[test]
+fn memory_machine_wrap_is_satisfied() {
+    use keel_machine::memory::{memory_key, Access, ImageTable, MemoryTraces};
+    use keel_machine::MachineAir;
+    use p3_matrix::Matrix;
+
+    let image = ImageTable::new(vec![(memory_key(0x1_0000), 0xdead_beef)]).unwrap();
+    let key = memory_key(0x1_0000);
+    let accesses = [
+        Access { key, write: None },
+        Access {
+            key: 5,
+            write: Some(0x1234_5678),
+        },
+        Access {
+            key,
+            write: Some(7),
+        },
+        Access {
+            key: 5,
+            write: None,
+        },
+    ];
+    let traces = MemoryTraces::generate(&image, &accesses).unwrap();
+    let airs = vec![
+        MachineAir::Range16,
+        MachineAir::MemoryImage(image),
+        MachineAir::MemoryBoundary,
+        MachineAir::MemoryPort,
+    ];
+    let traces = vec![traces.range16, traces.image, traces.boundary, traces.port];
+    let heights: Vec<usize> = traces
+        .iter()
+        .map(|t| t.height().trailing_zeros() as usize)
+        .collect();
+    let public_values = vec![vec![]; airs.len()];
+    let config = outer_config();
+    let data = keel_stark::stark::setup(&config, &airs, &heights).unwrap();
+    let proof = keel_stark::stark::prove(&config, &airs, &traces, &public_values, &data).unwrap();
+    let inputs = WrapInputs::new(&airs, &heights, &data.common, &proof, &public_values).unwrap();
+    let instances = inputs.instances();
+    assert_eq!(instances.len(), 1, "the program commitment only");
+    assert_eq!(mock_verdict(&inputs, instances.clone()), Ok(()));
+    let mut wrong = instances;
+    wrong[0] += Fr::ONE;
+    assert!(mock_verdict(&inputs, wrong).is_err());
+}
