@@ -12,7 +12,9 @@
 //!   Written halves are range-checked.
 //! - The boundary table has one row per touched key, **keys strictly increasing** (each key and
 //!   each difference `key' − key − 1` decomposed into a 16-bit and a 14-bit limb, so both lie in
-//!   `[0, 2^30)` as integers and no wrap-around modulo p can repeat a key). A row **sends**
+//!   `[0, 2^30)` as integers and no wrap-around modulo p can repeat a key). A limb `h < 2^b` is
+//!   checked by looking up both `h` and `2^(16−b)·h` in the 16-bit table: the scaled lookup
+//!   alone would also admit field elements such as `2^-(16−b)`. A row **sends**
 //!   `(key, init, 0)` and **receives** `(key, final, final_ts)`.
 //! - `init` is the image word (received on [`IMAGE_BUS`], which the preprocessed image table
 //!   sends exactly once per word) on rows flagged `is_image`, else 0.
@@ -227,6 +229,7 @@ impl MemoryTraces {
             let t = ts - prev_ts - 1;
             let (t_lo, t_hi) = (t & 0xffff, t >> 16);
             range.add(t_lo);
+            range.add(t_hi);
             range.add(t_hi << 8);
             if access.write.is_some() {
                 range.add(lo);
@@ -258,7 +261,7 @@ impl MemoryTraces {
             let d = previous.map_or(0, |p| key - p - 1);
             let (d_lo, d_hi) = (d & 0xffff, d >> 16);
             previous = Some(key);
-            for v in [k_lo, k_hi << 2, d_lo, d_hi << 2] {
+            for v in [k_lo, k_hi, k_hi << 2, d_lo, d_hi, d_hi << 2] {
                 range.add(v);
             }
             boundary.extend(
@@ -345,10 +348,14 @@ pub(crate) fn eval_boundary<AB: PermutationAirBuilder + InteractionBuilder>(buil
 
     let range = LookupBus::new(RANGE16_BUS);
     let four = AB::Expr::from_u32(4);
+    // A limb `h < 2^14`: `h` and `4h` both in [0, 2^16) (the first makes `4h` an integer below
+    // 2^18 < p, so the second bounds it; `4h` alone would admit field elements like 1/4).
     for x in [
         local[B_K_LO].into(),
+        local[B_K_HI].into(),
         local[B_K_HI].into() * four.clone(),
         local[B_D_LO].into(),
+        local[B_D_HI].into(),
         local[B_D_HI].into() * four.clone(),
     ] {
         range.lookup_key(builder, [x], flag_count(active.into()));
@@ -407,6 +414,8 @@ pub(crate) fn eval_port<AB: PermutationAirBuilder + InteractionBuilder>(builder:
 
     let range = LookupBus::new(RANGE16_BUS);
     range.lookup_key(builder, [local[P_T_LO]], flag_count(active.into()));
+    // `t_hi < 2^8`: `t_hi` and `2^8·t_hi` in [0, 2^16) (see the boundary's limbs).
+    range.lookup_key(builder, [local[P_T_HI]], flag_count(active.into()));
     range.lookup_key(
         builder,
         [local[P_T_HI].into() * AB::Expr::from_u32(1 << 8)],

@@ -5,7 +5,7 @@
 
 use keel_stark::config::{fast_config, FastConfig, Val};
 use keel_stark::stark::{prove, setup, verify, StarkError};
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
 use rand_p3::rngs::SmallRng;
@@ -256,4 +256,40 @@ fn active_rows(traces: &MemoryTraces, table: usize, names: &[&str]) -> usize {
     (0..trace.height())
         .filter(|&r| get(trace, r, active) == Val::ONE)
         .count()
+}
+
+/// A key limb that only the unscaled lookup catches: for the key `16,416 = 2^14 + 32`, the
+/// limbs `k_lo = 32`, `k_hi = 1/4` recompose it (`32 + 2^16/4`), `k_lo` is in range and
+/// `4·k_hi = 1` is in the range table; only the lookup of `k_hi` itself fails.
+#[test]
+fn field_element_limb_is_rejected() {
+    let image = image();
+    let key = memory_key(0x1_0000);
+    assert_eq!(key, (1 << 14) + 32);
+    let traces = MemoryTraces::generate(&image, &[Access { key, write: None }]).unwrap();
+    let mut forged = statement(&image, &traces);
+    let b = &mut forged.traces[BOUNDARY];
+    let row = (0..b.height())
+        .find(|&r| get(b, r, col(&columns::BOUNDARY, "key")) == Val::from_u32(key))
+        .unwrap();
+    set(b, row, col(&columns::BOUNDARY, "k_lo"), Val::from_u32(32));
+    set(
+        b,
+        row,
+        col(&columns::BOUNDARY, "k_hi"),
+        Val::from_u32(4).inverse(),
+    );
+    // The range multiplicities follow the forged limbs, so only the k_hi lookup is unmatched.
+    let range = &mut forged.traces[RANGE];
+    let bump = |range: &mut RowMajorMatrix<Val>, value: usize, delta: Val| {
+        let old = get(range, value, 0);
+        set(range, value, 0, old + delta);
+    };
+    bump(range, (key & 0xffff) as usize, -Val::ONE); // old k_lo
+    bump(range, 32, Val::ONE); // new k_lo
+    bump(range, 0, -Val::ONE); // old k_hi (0)
+                               // old 4·k_hi = 0, new 4·k_hi = 1
+    bump(range, 0, -Val::ONE);
+    bump(range, 1, Val::ONE);
+    assert!(prove_and_verify(&forged).is_err());
 }
