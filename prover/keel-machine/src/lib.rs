@@ -1,12 +1,15 @@
 //! keel's RV32IM machine AIR (design: `prover/MACHINE.md`). So far: the memory-checking
 //! argument ([`memory`]) — registers and memory as one keyed store whose every read sees the
 //! last write, through a LogUp multiset bus with range-checked timestamps — and the 16-bit
-//! range table it uses. The CPU, ALU, MUL/DIV, program and syscall tables come next; until then
-//! [`MachineAir::MemoryPort`] stands in for the CPU's memory accesses.
+//! range table it uses — and the ALU for ADD/SUB/logic/comparisons ([`alu`]) with the
+//! preprocessed byte table. The CPU, shifts, MUL/DIV, program and syscall tables come next; until
+//! then [`MachineAir::MemoryPort`] and [`MachineAir::AluPort`] stand in for the CPU's requests.
 #![deny(missing_docs)]
 
+pub mod alu;
 pub mod memory;
 
+use alu::{ALU_PORT_WIDTH, ALU_WIDTH, BYTES_PREPROCESSED_WIDTH, BYTES_WIDTH};
 use memory::{ImageTable, BOUNDARY_WIDTH, PORT_WIDTH};
 use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
@@ -28,6 +31,12 @@ pub enum MachineAir {
     MemoryBoundary,
     /// One memory access per row (stand-in for the CPU's accesses).
     MemoryPort,
+    /// 2^16 rows: preprocessed byte pairs with their AND, OR, XOR; main multiplicities.
+    Bytes,
+    /// One ALU operation per row.
+    Alu,
+    /// One ALU request per row (stand-in for the CPU's requests).
+    AluPort,
 }
 
 impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir {
@@ -36,6 +45,9 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
             MachineAir::Range16 | MachineAir::MemoryImage(_) => 1,
             MachineAir::MemoryBoundary => BOUNDARY_WIDTH,
             MachineAir::MemoryPort => PORT_WIDTH,
+            MachineAir::Bytes => BYTES_WIDTH,
+            MachineAir::Alu => ALU_WIDTH,
+            MachineAir::AluPort => ALU_PORT_WIDTH,
         }
     }
 
@@ -46,6 +58,7 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
                 1,
             )),
             MachineAir::MemoryImage(image) => Some(image.preprocessed()),
+            MachineAir::Bytes => Some(alu::byte_table()),
             _ => None,
         }
     }
@@ -54,6 +67,7 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
         match self {
             MachineAir::Range16 => 1,
             MachineAir::MemoryImage(_) => memory::IMAGE_PREPROCESSED_WIDTH,
+            MachineAir::Bytes => BYTES_PREPROCESSED_WIDTH,
             _ => 0,
         }
     }
@@ -74,6 +88,9 @@ impl<AB: PermutationAirBuilder + InteractionBuilder> Air<AB> for MachineAir {
             MachineAir::MemoryImage(_) => memory::eval_image(builder),
             MachineAir::MemoryBoundary => memory::eval_boundary(builder),
             MachineAir::MemoryPort => memory::eval_port(builder),
+            MachineAir::Bytes => alu::eval_bytes(builder),
+            MachineAir::Alu => alu::eval_alu(builder),
+            MachineAir::AluPort => alu::eval_alu_port(builder),
         }
     }
 }

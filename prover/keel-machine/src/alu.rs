@@ -1,0 +1,404 @@
+//! The ALU table (ADD, SUB, XOR, OR, AND, SLT, SLTU; shifts come with the MUL/DIV table) and
+//! the preprocessed byte table it looks up.
+//!
+//! A row receives `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)` on [`ALU_BUS`] — `a = b op c`,
+//! words as 16-bit halves as on the memory bus — and holds the words as bytes:
+//!
+//! - every byte is range-checked in pairs on [`BYTE_PAIR_BUS`];
+//! - ADD: `b + c = a + 2^32·carry₃` byte by byte (`b_i + c_i + carry_{i−1} = a_i + 256·carry_i`,
+//!   carries boolean); SUB: the same with `a + c = b`;
+//! - XOR / OR / AND: `(b_i, c_i, a_i)` looked up on the byte table's bus of the operation;
+//! - SLTU: `d = b − c` through the adder (`d + c = b + 2^32·carry₃`), so `carry₃ = [b < c]`;
+//!   SLT: the sign bits `s_b, s_c` (`b₃ = 128·s_b + low`, `low < 128`) decide when they differ,
+//!   else the unsigned comparison does; the result is `(lt, 0, 0, 0)`.
+//!
+//! Cells an operation does not use are constrained to zero. Results are computed by
+//! `keel_isa::AluOp::apply` (the executor's semantics); the constraints are tested against it on
+//! random and edge operands.
+
+use keel_isa::AluOp;
+use keel_stark::config::Val;
+use p3_air::{AirBuilder, PermutationAirBuilder, WindowAccess};
+use p3_field::PrimeCharacteristicRing;
+use p3_lookup::{Count, InteractionBuilder, LookupBus, PermutationCheckBus};
+use p3_matrix::dense::RowMajorMatrix;
+
+/// The ALU bus: `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`.
+pub const ALU_BUS: &str = "alu";
+/// Byte pairs `(x, y)`, both below 256.
+pub const BYTE_PAIR_BUS: &str = "byte_pair";
+/// `(x, y, x AND y)`.
+pub const BYTE_AND_BUS: &str = "byte_and";
+/// `(x, y, x OR y)`.
+pub const BYTE_OR_BUS: &str = "byte_or";
+/// `(x, y, x XOR y)`.
+pub const BYTE_XOR_BUS: &str = "byte_xor";
+
+/// The operations of this table, with their codes on [`ALU_BUS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AluOpcode {
+    /// `b + c`.
+    Add = 0,
+    /// `b − c`.
+    Sub = 1,
+    /// `b XOR c`.
+    Xor = 2,
+    /// `b OR c`.
+    Or = 3,
+    /// `b AND c`.
+    And = 4,
+    /// `[b < c]` signed.
+    Slt = 5,
+    /// `[b < c]` unsigned.
+    Sltu = 6,
+}
+
+impl AluOpcode {
+    /// Every operation, in flag-column order.
+    pub const ALL: [AluOpcode; 7] = [
+        AluOpcode::Add,
+        AluOpcode::Sub,
+        AluOpcode::Xor,
+        AluOpcode::Or,
+        AluOpcode::And,
+        AluOpcode::Slt,
+        AluOpcode::Sltu,
+    ];
+
+    /// The ISA operation it implements.
+    pub fn isa(self) -> AluOp {
+        match self {
+            AluOpcode::Add => AluOp::Add,
+            AluOpcode::Sub => AluOp::Sub,
+            AluOpcode::Xor => AluOp::Xor,
+            AluOpcode::Or => AluOp::Or,
+            AluOpcode::And => AluOp::And,
+            AluOpcode::Slt => AluOp::Slt,
+            AluOpcode::Sltu => AluOp::Sltu,
+        }
+    }
+}
+
+/// Columns of an ALU row.
+pub const ALU_WIDTH: usize = 32;
+/// Columns of an ALU port row (`op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi, active`).
+pub const ALU_PORT_WIDTH: usize = 8;
+/// Main columns of the byte table: multiplicities of pair, AND, OR, XOR lookups.
+pub const BYTES_WIDTH: usize = 4;
+/// Preprocessed columns of the byte table: `x, y, x AND y, x OR y, x XOR y`.
+pub const BYTES_PREPROCESSED_WIDTH: usize = 5;
+
+const FLAGS: usize = 0; // 7 flags in AluOpcode::ALL order
+const A: usize = 7;
+const B: usize = 11;
+const C: usize = 15;
+const D: usize = 19;
+const CARRY: usize = 23;
+const SB: usize = 27;
+const SC: usize = 28;
+const B3_LOW: usize = 29;
+const C3_LOW: usize = 30;
+const EQ_SIGN: usize = 31;
+
+/// Column names of an ALU row, for mutation tests.
+pub const ALU_COLUMNS: [&str; ALU_WIDTH] = [
+    "add", "sub", "xor", "or", "and", "slt", "sltu", "a0", "a1", "a2", "a3", "b0", "b1", "b2",
+    "b3", "c0", "c1", "c2", "c3", "d0", "d1", "d2", "d3", "carry0", "carry1", "carry2", "carry3",
+    "sb", "sc", "b3_low", "c3_low", "eq_sign",
+];
+
+fn bytes(x: u32) -> [u32; 4] {
+    x.to_le_bytes().map(u32::from)
+}
+
+/// The byte table's preprocessed columns: all pairs `(x, y)` with their AND, OR, XOR.
+pub fn byte_table<F: PrimeCharacteristicRing + Clone + Send + Sync>() -> RowMajorMatrix<F> {
+    let mut values = Vec::with_capacity((1 << 16) * BYTES_PREPROCESSED_WIDTH);
+    for x in 0..256u32 {
+        for y in 0..256u32 {
+            values.extend([x, y, x & y, x | y, x ^ y].map(F::from_u32));
+        }
+    }
+    RowMajorMatrix::new(values, BYTES_PREPROCESSED_WIDTH)
+}
+
+/// The ALU, ALU-port and byte-multiplicity traces of a list of operations `(op, b, c)`.
+#[derive(Clone, Debug)]
+pub struct AluTraces {
+    /// The ALU table.
+    pub alu: RowMajorMatrix<Val>,
+    /// The port (stand-in for the CPU's requests).
+    pub port: RowMajorMatrix<Val>,
+    /// The byte table's multiplicities.
+    pub bytes: RowMajorMatrix<Val>,
+    /// Each operation's result.
+    pub results: Vec<u32>,
+}
+
+impl AluTraces {
+    /// Computes `b op c` for each operation (with `AluOp::apply`) and fills the tables.
+    pub fn generate(ops: &[(AluOpcode, u32, u32)]) -> Self {
+        let height = ops.len().next_power_of_two().max(4);
+        let mut alu = vec![Val::ZERO; height * ALU_WIDTH];
+        // Padding rows: no operation, equal (zero) signs.
+        for row in alu.chunks_mut(ALU_WIDTH) {
+            row[EQ_SIGN] = Val::ONE;
+        }
+        let mut port = vec![Val::ZERO; height * ALU_PORT_WIDTH];
+        let mut counts = vec![[0u32; BYTES_WIDTH]; 1 << 16];
+        let pair = |x: u32, y: u32, counts: &mut Vec<[u32; BYTES_WIDTH]>| {
+            counts[(x * 256 + y) as usize][0] += 1;
+        };
+        let mut results = Vec::with_capacity(ops.len());
+        for (r, &(op, b, c)) in ops.iter().enumerate() {
+            let a = op.isa().apply(b, c);
+            results.push(a);
+            let row = &mut alu[r * ALU_WIDTH..(r + 1) * ALU_WIDTH];
+            let mut set = |col: usize, v: u32| row[col] = Val::from_u32(v);
+            let flag = AluOpcode::ALL.iter().position(|&o| o == op).expect("an op");
+            set(FLAGS + flag, 1);
+            let (ab, bb, cb) = (bytes(a), bytes(b), bytes(c));
+            for i in 0..4 {
+                set(A + i, ab[i]);
+                set(B + i, bb[i]);
+                set(C + i, cb[i]);
+            }
+            let cmp = matches!(op, AluOpcode::Slt | AluOpcode::Sltu);
+            // The adder's operands: x + c = z.
+            let (x, z) = match op {
+                AluOpcode::Add => (b, a),
+                AluOpcode::Sub => (a, b),
+                _ if cmp => (b.wrapping_sub(c), b),
+                _ => (0, 0),
+            };
+            if matches!(op, AluOpcode::Add | AluOpcode::Sub) || cmp {
+                let (xb, zb) = (bytes(x), bytes(z));
+                let mut carry = 0;
+                for i in 0..4 {
+                    let sum = xb[i] + cb[i] + carry;
+                    debug_assert_eq!(sum & 0xff, zb[i]);
+                    carry = sum >> 8;
+                    set(CARRY + i, carry);
+                }
+            }
+            let db = if cmp { bytes(x) } else { [0; 4] };
+            for (i, &d) in db.iter().enumerate() {
+                set(D + i, d);
+            }
+            let (sb, sc) = if op == AluOpcode::Slt {
+                (bb[3] >> 7, cb[3] >> 7)
+            } else {
+                (0, 0)
+            };
+            set(SB, sb);
+            set(SC, sc);
+            let (b3_low, c3_low) = if op == AluOpcode::Slt {
+                (bb[3] & 0x7f, cb[3] & 0x7f)
+            } else {
+                (0, 0)
+            };
+            set(B3_LOW, b3_low);
+            set(C3_LOW, c3_low);
+            set(EQ_SIGN, u32::from(sb == sc));
+
+            for (x, y) in [
+                (ab[0], ab[1]),
+                (ab[2], ab[3]),
+                (bb[0], bb[1]),
+                (bb[2], bb[3]),
+            ] {
+                pair(x, y, &mut counts);
+            }
+            for (x, y) in [(cb[0], cb[1]), (cb[2], cb[3])] {
+                pair(x, y, &mut counts);
+            }
+            if cmp {
+                pair(db[0], db[1], &mut counts);
+                pair(db[2], db[3], &mut counts);
+            }
+            if op == AluOpcode::Slt {
+                pair(2 * b3_low, 2 * c3_low, &mut counts);
+            }
+            let logic = match op {
+                AluOpcode::And => Some(1),
+                AluOpcode::Or => Some(2),
+                AluOpcode::Xor => Some(3),
+                _ => None,
+            };
+            if let Some(k) = logic {
+                for i in 0..4 {
+                    counts[(bb[i] * 256 + cb[i]) as usize][k] += 1;
+                }
+            }
+
+            let half = |w: u32| [w & 0xffff, w >> 16];
+            let p = &mut port[r * ALU_PORT_WIDTH..(r + 1) * ALU_PORT_WIDTH];
+            let values = [op as u32]
+                .into_iter()
+                .chain(half(a))
+                .chain(half(b))
+                .chain(half(c))
+                .chain([1]);
+            for (cell, v) in p.iter_mut().zip(values) {
+                *cell = Val::from_u32(v);
+            }
+        }
+        AluTraces {
+            alu: RowMajorMatrix::new(alu, ALU_WIDTH),
+            port: RowMajorMatrix::new(port, ALU_PORT_WIDTH),
+            bytes: RowMajorMatrix::new(
+                counts.into_iter().flatten().map(Val::from_u32).collect(),
+                BYTES_WIDTH,
+            ),
+            results,
+        }
+    }
+}
+
+fn flag_count<E>(flag: E) -> Count<E> {
+    Count::bounded(flag, 1)
+}
+
+/// The byte table: provides pairs, AND, OR and XOR triples with their multiplicities.
+pub(crate) fn eval_bytes<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
+    let pre: Vec<AB::Var> = builder.preprocessed().current_slice().to_vec();
+    let m: Vec<AB::Var> = builder.main().current_slice().to_vec();
+    LookupBus::new(BYTE_PAIR_BUS).table_entry(builder, [pre[0], pre[1]], m[0]);
+    LookupBus::new(BYTE_AND_BUS).table_entry(builder, [pre[0], pre[1], pre[2]], m[1]);
+    LookupBus::new(BYTE_OR_BUS).table_entry(builder, [pre[0], pre[1], pre[3]], m[2]);
+    LookupBus::new(BYTE_XOR_BUS).table_entry(builder, [pre[0], pre[1], pre[4]], m[3]);
+}
+
+/// The ALU table (see the module documentation).
+pub(crate) fn eval_alu<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
+    let l: Vec<AB::Var> = builder.main().current_slice().to_vec();
+    let e = |i: usize| -> AB::Expr { l[i].into() };
+    let [add, sub, xor, or, and, slt, sltu] = std::array::from_fn(|k| e(FLAGS + k));
+    let active = add.clone()
+        + sub.clone()
+        + xor.clone()
+        + or.clone()
+        + and.clone()
+        + slt.clone()
+        + sltu.clone();
+    for k in 0..AluOpcode::ALL.len() {
+        builder.assert_bool(l[FLAGS + k]);
+    }
+    builder.assert_bool(active.clone());
+    let cmp = slt.clone() + sltu.clone();
+
+    // The adder.
+    let byte = AB::Expr::from_u32(256);
+    for i in 0..4 {
+        builder.assert_bool(l[CARRY + i]);
+        let cin = if i == 0 {
+            AB::Expr::ZERO
+        } else {
+            e(CARRY + i - 1)
+        };
+        let cout = e(CARRY + i) * byte.clone();
+        let lane = |x: AB::Expr, z: AB::Expr| x + e(C + i) + cin.clone() - z - cout.clone();
+        builder.assert_zero(
+            add.clone() * lane(e(B + i), e(A + i))
+                + sub.clone() * lane(e(A + i), e(B + i))
+                + cmp.clone() * lane(e(D + i), e(B + i)),
+        );
+    }
+
+    // Comparisons.
+    for i in 1..4 {
+        builder.assert_zero(cmp.clone() * e(A + i));
+    }
+    builder.assert_zero(sltu.clone() * (e(A) - e(CARRY + 3)));
+    builder.assert_bool(l[SB]);
+    builder.assert_bool(l[SC]);
+    let two = AB::Expr::from_u32(2);
+    builder.assert_eq(
+        e(EQ_SIGN),
+        AB::Expr::ONE - e(SB) - e(SC) + two * e(SB) * e(SC),
+    );
+    let high = AB::Expr::from_u32(128);
+    builder.assert_zero(slt.clone() * (e(B + 3) - high.clone() * e(SB) - e(B3_LOW)));
+    builder.assert_zero(slt.clone() * (e(C + 3) - high * e(SC) - e(C3_LOW)));
+    let lt = e(SB) - e(SB) * e(SC) + e(EQ_SIGN) * e(CARRY + 3);
+    builder.assert_zero(slt.clone() * (e(A) - lt));
+
+    // Cells an operation does not use are zero, so every row has exactly one witness (and a
+    // changed cell is always caught, which the mutation harness checks).
+    let arith = add.clone() + sub.clone() + cmp.clone();
+    for i in 0..4 {
+        builder.assert_zero((AB::Expr::ONE - cmp.clone()) * e(D + i));
+        builder.assert_zero((AB::Expr::ONE - arith.clone()) * e(CARRY + i));
+    }
+    for c in [SB, SC, B3_LOW, C3_LOW] {
+        builder.assert_zero((AB::Expr::ONE - slt.clone()) * e(c));
+    }
+
+    // Byte ranges.
+    let pairs = LookupBus::new(BYTE_PAIR_BUS);
+    for base in [A, B, C] {
+        for j in [0, 2] {
+            pairs.lookup_key(
+                builder,
+                [e(base + j), e(base + j + 1)],
+                flag_count(active.clone()),
+            );
+        }
+    }
+    for j in [0, 2] {
+        pairs.lookup_key(builder, [e(D + j), e(D + j + 1)], flag_count(cmp.clone()));
+    }
+    let two = AB::Expr::from_u32(2);
+    pairs.lookup_key(
+        builder,
+        [two.clone() * e(B3_LOW), two * e(C3_LOW)],
+        flag_count(slt.clone()),
+    );
+
+    // Logic.
+    for (bus, flag) in [(BYTE_AND_BUS, and), (BYTE_OR_BUS, or), (BYTE_XOR_BUS, xor)] {
+        let bus = LookupBus::new(bus);
+        for i in 0..4 {
+            bus.lookup_key(
+                builder,
+                [e(B + i), e(C + i), e(A + i)],
+                flag_count(flag.clone()),
+            );
+        }
+    }
+
+    // The request.
+    let op = (0..AluOpcode::ALL.len())
+        .map(|k| AB::Expr::from_u32(AluOpcode::ALL[k] as u32) * e(FLAGS + k))
+        .fold(AB::Expr::ZERO, |acc, t| acc + t);
+    let half = |base: usize, j: usize| e(base + j) + byte.clone() * e(base + j + 1);
+    PermutationCheckBus::new(ALU_BUS).receive(
+        builder,
+        [
+            op,
+            half(A, 0),
+            half(A, 2),
+            half(B, 0),
+            half(B, 2),
+            half(C, 0),
+            half(C, 2),
+        ],
+        flag_count(active),
+    );
+}
+
+/// The ALU port: sends each request once (stand-in for the CPU).
+pub(crate) fn eval_alu_port<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
+    let l: Vec<AB::Var> = builder.main().current_slice().to_vec();
+    let next: Vec<AB::Var> = builder.main().next_slice().to_vec();
+    let active = l[ALU_PORT_WIDTH - 1];
+    builder.assert_bool(active);
+    builder
+        .when_transition()
+        .assert_zero(next[ALU_PORT_WIDTH - 1].into() * (AB::Expr::ONE - active.into()));
+    PermutationCheckBus::new(ALU_BUS).send(
+        builder,
+        l[..ALU_PORT_WIDTH - 1].iter().copied(),
+        flag_count(active.into()),
+    );
+}
