@@ -1,8 +1,8 @@
 //! keel's RV32IM machine AIR (design: `prover/MACHINE.md`). So far: the memory-checking
 //! argument ([`memory`]) — registers and memory as one keyed store whose every read sees the
 //! last write, through a LogUp multiset bus with range-checked timestamps — and the 16-bit
-//! range table it uses — and the ALU for ADD/SUB/logic/comparisons ([`alu`]) with the
-//! preprocessed byte table. The CPU, shifts, MUL/DIV, program and syscall tables come next; until
+//! range table it uses — and the ALU for ADD/SUB/logic/comparisons/shifts ([`alu`]) with the
+//! preprocessed byte table. The CPU, MUL/DIV, program and syscall tables come next; until
 //! then [`MachineAir::MemoryPort`] and [`MachineAir::AluPort`] stand in for the CPU's requests.
 #![deny(missing_docs)]
 

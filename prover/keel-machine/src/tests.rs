@@ -323,12 +323,17 @@ fn alu_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
         0x0000_00ff,
         0xff00_0000,
     ];
+    // Shift amounts: every bit and byte position, and amounts above 31 (taken mod 32).
+    let amounts = [0u32, 1, 7, 8, 9, 15, 16, 23, 24, 31, 32, 33, 0xffff_ffe1];
     let mut rng = SmallRng::seed_from_u64(seed);
     let mut ops = Vec::new();
     for op in AluOpcode::ALL {
+        let shift = matches!(op, AluOpcode::Sll | AluOpcode::Srl | AluOpcode::Sra);
         for &b in &edges {
-            for &c in &edges[..4] {
-                ops.push((op, b, c));
+            if shift {
+                ops.extend(amounts.iter().map(|&c| (op, b, c)));
+            } else {
+                ops.extend(edges[..4].iter().map(|&c| (op, b, c)));
             }
         }
         for _ in 0..random {
@@ -359,6 +364,9 @@ fn wrong_alu_results_are_rejected() {
         (AluOpcode::Sltu, 0xffff_ffff, 1, 1),
         (AluOpcode::And, 0xf0f0, 0xff00, 0xf100),
         (AluOpcode::Xor, 3, 5, 7),
+        (AluOpcode::Sll, 1, 33, 4),
+        (AluOpcode::Srl, 0x8000_0000, 4, 0xf800_0000),
+        (AluOpcode::Sra, 0x8000_0000, 4, 0x0800_0000),
     ] {
         let honest = AluTraces::generate(&[(op, b, c)]);
         assert_ne!(honest.results[0], wrong);
