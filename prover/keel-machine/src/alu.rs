@@ -184,7 +184,7 @@ impl AluTraces {
             row[EQ_SIGN] = Val::ONE;
             row[POW] = Val::ONE;
         }
-        let mut port = vec![Val::ZERO; height * ALU_PORT_WIDTH];
+        let mut port = AluPortRows::new(height);
         let mut counts = vec![[0u32; BYTES_WIDTH]; 1 << 16];
         let pair = |x: u32, y: u32, counts: &mut Vec<[u32; BYTES_WIDTH]>| {
             counts[(x * 256 + y) as usize][0] += 1;
@@ -297,27 +297,48 @@ impl AluTraces {
                 }
             }
 
-            let half = |w: u32| [w & 0xffff, w >> 16];
-            let p = &mut port[r * ALU_PORT_WIDTH..(r + 1) * ALU_PORT_WIDTH];
-            let values = [op as u32]
-                .into_iter()
-                .chain(half(a))
-                .chain(half(b))
-                .chain(half(c))
-                .chain([1]);
-            for (cell, v) in p.iter_mut().zip(values) {
-                *cell = Val::from_u32(v);
-            }
+            port.push(op as u32, a, b, c);
         }
         AluTraces {
             alu: RowMajorMatrix::new(alu, ALU_WIDTH),
-            port: RowMajorMatrix::new(port, ALU_PORT_WIDTH),
+            port: port.finish(),
             bytes: RowMajorMatrix::new(
                 counts.into_iter().flatten().map(Val::from_u32).collect(),
                 BYTES_WIDTH,
             ),
             results,
         }
+    }
+}
+
+/// Rows of an ALU port trace (the requests `(op, a, b, c)` as halves, then `active = 1`).
+pub(crate) struct AluPortRows {
+    values: Vec<Val>,
+    height: usize,
+}
+
+impl AluPortRows {
+    pub(crate) fn new(height: usize) -> Self {
+        AluPortRows {
+            values: Vec::with_capacity(height * ALU_PORT_WIDTH),
+            height,
+        }
+    }
+
+    pub(crate) fn push(&mut self, op: u32, a: u32, b: u32, c: u32) {
+        let half = |w: u32| [w & 0xffff, w >> 16];
+        let row = [op]
+            .into_iter()
+            .chain(half(a))
+            .chain(half(b))
+            .chain(half(c))
+            .chain([1]);
+        self.values.extend(row.map(Val::from_u32));
+    }
+
+    pub(crate) fn finish(mut self) -> RowMajorMatrix<Val> {
+        self.values.resize(self.height * ALU_PORT_WIDTH, Val::ZERO);
+        RowMajorMatrix::new(self.values, ALU_PORT_WIDTH)
     }
 }
 

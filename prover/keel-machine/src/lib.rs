@@ -2,12 +2,14 @@
 //! argument ([`memory`]) — registers and memory as one keyed store whose every read sees the
 //! last write, through a LogUp multiset bus with range-checked timestamps — and the 16-bit
 //! range table it uses — and the ALU for ADD/SUB/logic/comparisons/shifts ([`alu`]) with the
-//! preprocessed byte table. The CPU, MUL/DIV, program and syscall tables come next; until
+//! preprocessed byte table, and multiplication ([`mul`]). The CPU, DIV/REM, program and syscall
+//! tables come next; until
 //! then [`MachineAir::MemoryPort`] and [`MachineAir::AluPort`] stand in for the CPU's requests.
 #![deny(missing_docs)]
 
 pub mod alu;
 pub mod memory;
+pub mod mul;
 
 use alu::{ALU_PORT_WIDTH, ALU_WIDTH, BYTES_PREPROCESSED_WIDTH, BYTES_WIDTH};
 use memory::{ImageTable, BOUNDARY_WIDTH, PORT_WIDTH};
@@ -37,6 +39,8 @@ pub enum MachineAir {
     Alu,
     /// One ALU request per row (stand-in for the CPU's requests).
     AluPort,
+    /// One MUL/MULH/MULHSU/MULHU per row.
+    Mul,
 }
 
 impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir {
@@ -48,6 +52,7 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
             MachineAir::Bytes => BYTES_WIDTH,
             MachineAir::Alu => ALU_WIDTH,
             MachineAir::AluPort => ALU_PORT_WIDTH,
+            MachineAir::Mul => mul::MUL_WIDTH,
         }
     }
 
@@ -91,6 +96,7 @@ impl<AB: PermutationAirBuilder + InteractionBuilder> Air<AB> for MachineAir {
             MachineAir::Bytes => alu::eval_bytes(builder),
             MachineAir::Alu => alu::eval_alu(builder),
             MachineAir::AluPort => alu::eval_alu_port(builder),
+            MachineAir::Mul => mul::eval_mul(builder),
         }
     }
 }

@@ -417,3 +417,123 @@ fn mutation_harness_alu() {
     }
     eprintln!("ALU mutation harness: {tried} single-cell mutations, all rejected");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Multiplication
+// ---------------------------------------------------------------------------------------------
+
+use crate::mul::{MulOpcode, MulTraces, MUL_COLUMNS};
+
+const MUL: usize = 2;
+
+fn mul_statement(t: &MulTraces) -> Statement {
+    Statement {
+        airs: vec![
+            MachineAir::Range16,
+            MachineAir::Bytes,
+            MachineAir::Mul,
+            MachineAir::AluPort,
+        ],
+        traces: vec![
+            t.range16.clone(),
+            t.bytes.clone(),
+            t.mul.clone(),
+            t.port.clone(),
+        ],
+    }
+}
+
+fn mul_ops(seed: u64, random: usize) -> Vec<(MulOpcode, u32, u32)> {
+    let edges = [
+        0u32,
+        1,
+        2,
+        0x7fff_ffff,
+        0x8000_0000,
+        0xffff_ffff,
+        0x0001_0000,
+    ];
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut ops = Vec::new();
+    for op in MulOpcode::ALL {
+        for &b in &edges {
+            ops.extend(edges.iter().map(|&c| (op, b, c)));
+        }
+        ops.extend((0..random).map(|_| (op, rng.random(), rng.random())));
+    }
+    ops
+}
+
+#[test]
+fn mul_results_match_the_isa_and_verify() {
+    let ops = mul_ops(3, 8);
+    let traces = MulTraces::generate(&ops);
+    for (&(op, b, c), &a) in ops.iter().zip(&traces.results) {
+        assert_eq!(a, op.isa().apply(b, c));
+    }
+    prove_and_verify(&mul_statement(&traces)).unwrap();
+}
+
+/// A wrong MUL high word (and low word), claimed consistently by the row and the request.
+#[test]
+fn wrong_mul_words_are_rejected() {
+    for (op, b, c) in [
+        (MulOpcode::Mulh, 0xffff_ffffu32, 0xffff_ffffu32),
+        (MulOpcode::Mulhu, 0xffff_ffff, 0xffff_ffff),
+        (MulOpcode::Mulhsu, 0x8000_0000, 3),
+        (MulOpcode::Mul, 0x1234_5678, 0x9abc_def0),
+    ] {
+        let honest = MulTraces::generate(&[(op, b, c)]);
+        prove_and_verify(&mul_statement(&honest)).unwrap();
+        // The other signedness's high word, or the low word + 1.
+        let wrong = match op {
+            MulOpcode::Mulh => MulOpcode::Mulhu.isa().apply(b, c),
+            MulOpcode::Mulhu => MulOpcode::Mulh.isa().apply(b, c),
+            MulOpcode::Mulhsu => MulOpcode::Mulhu.isa().apply(b, c),
+            MulOpcode::Mul => honest.results[0].wrapping_add(1),
+        };
+        assert_ne!(wrong, honest.results[0]);
+        let mut forged = mul_statement(&honest);
+        for (i, &byte) in wrong.to_le_bytes().iter().enumerate() {
+            set(
+                &mut forged.traces[MUL],
+                0,
+                col(&MUL_COLUMNS, &format!("a{i}")),
+                Val::from_u8(byte),
+            );
+        }
+        set(&mut forged.traces[3], 0, 1, Val::from_u32(wrong & 0xffff));
+        set(&mut forged.traces[3], 0, 2, Val::from_u32(wrong >> 16));
+        assert!(
+            prove_and_verify(&forged).is_err(),
+            "{op:?} {b:#x} {c:#x} = {wrong:#x}"
+        );
+    }
+}
+
+#[test]
+fn mutation_harness_mul() {
+    let ops = mul_ops(4, 1);
+    let traces = MulTraces::generate(&ops);
+    prove_and_verify(&mul_statement(&traces)).unwrap();
+    let mut rng = SmallRng::seed_from_u64(11);
+    let mut tried = 0;
+    for (c, name) in MUL_COLUMNS.iter().enumerate() {
+        let row = rng.random_range(0..ops.len());
+        let mut mutated = mul_statement(&traces);
+        let old = get(&mutated.traces[MUL], row, c);
+        let delta = if rng.random_bool(0.5) {
+            Val::ONE
+        } else {
+            Val::from_u32(rng.random_range(2..1 << 20))
+        };
+        set(&mut mutated.traces[MUL], row, c, old + delta);
+        tried += 1;
+        assert!(
+            prove_and_verify(&mutated).is_err(),
+            "mutation of {name} in row {row} ({:?}) accepted",
+            ops[row].0
+        );
+    }
+    eprintln!("MUL mutation harness: {tried} single-cell mutations, all rejected");
+}
