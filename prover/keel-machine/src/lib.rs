@@ -2,12 +2,13 @@
 //! argument ([`memory`]) — registers and memory as one keyed store whose every read sees the
 //! last write, through a LogUp multiset bus with range-checked timestamps — and the 16-bit
 //! range table it uses — and the ALU for ADD/SUB/logic/comparisons/shifts ([`alu`]) with the
-//! preprocessed byte table, and multiplication ([`mul`]). The CPU, DIV/REM, program and syscall
-//! tables come next; until
+//! preprocessed byte table, multiplication ([`mul`]) and division ([`div`]). The CPU, program and
+//! syscall tables come next; until
 //! then [`MachineAir::MemoryPort`] and [`MachineAir::AluPort`] stand in for the CPU's requests.
 #![deny(missing_docs)]
 
 pub mod alu;
+pub mod div;
 pub mod memory;
 pub mod mul;
 
@@ -41,6 +42,8 @@ pub enum MachineAir {
     AluPort,
     /// One MUL/MULH/MULHSU/MULHU per row.
     Mul,
+    /// One DIV/DIVU/REM/REMU per row.
+    Div,
 }
 
 impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir {
@@ -53,6 +56,7 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
             MachineAir::Alu => ALU_WIDTH,
             MachineAir::AluPort => ALU_PORT_WIDTH,
             MachineAir::Mul => mul::MUL_WIDTH,
+            MachineAir::Div => div::DIV_WIDTH,
         }
     }
 
@@ -97,6 +101,7 @@ impl<AB: PermutationAirBuilder + InteractionBuilder> Air<AB> for MachineAir {
             MachineAir::Alu => alu::eval_alu(builder),
             MachineAir::AluPort => alu::eval_alu_port(builder),
             MachineAir::Mul => mul::eval_mul(builder),
+            MachineAir::Div => div::eval_div(builder),
         }
     }
 }

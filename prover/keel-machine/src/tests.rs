@@ -537,3 +537,120 @@ fn mutation_harness_mul() {
     }
     eprintln!("MUL mutation harness: {tried} single-cell mutations, all rejected");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Division
+// ---------------------------------------------------------------------------------------------
+
+use crate::div::{div_columns, DivOpcode, DivTraces};
+
+fn div_statement(t: &DivTraces) -> Statement {
+    Statement {
+        airs: vec![
+            MachineAir::Range16,
+            MachineAir::Bytes,
+            MachineAir::Div,
+            MachineAir::AluPort,
+        ],
+        traces: vec![
+            t.range16.clone(),
+            t.bytes.clone(),
+            t.div.clone(),
+            t.port.clone(),
+        ],
+    }
+}
+
+fn div_ops(seed: u64, random: usize) -> Vec<(DivOpcode, u32, u32)> {
+    // Zero divisors, the signed overflow −2^31 / −1, signs of every combination.
+    let edges = [
+        0u32,
+        1,
+        7,
+        0xffff_fff9,
+        0x7fff_ffff,
+        0x8000_0000,
+        0xffff_ffff,
+        2,
+    ];
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut ops = Vec::new();
+    for op in DivOpcode::ALL {
+        for &b in &edges {
+            ops.extend(edges.iter().map(|&c| (op, b, c)));
+        }
+        ops.extend((0..random).map(|_| {
+            (
+                op,
+                rng.random(),
+                rng.random::<u32>() >> rng.random_range(0..32),
+            )
+        }));
+    }
+    ops
+}
+
+#[test]
+fn div_results_match_the_isa_and_verify() {
+    let ops = div_ops(5, 8);
+    let traces = DivTraces::generate(&ops);
+    for (&(op, b, c), &a) in ops.iter().zip(&traces.results) {
+        assert_eq!(a, op.isa().apply(b, c), "{op:?} {b:#x} {c:#x}");
+    }
+    prove_and_verify(&div_statement(&traces)).unwrap();
+}
+
+/// Forged quotient/remainder pairs with every other cell filled consistently: `c·q + r = b`
+/// holds but the remainder is too large, has the wrong sign, or the zero-divisor quotient is
+/// not all ones.
+#[test]
+fn forged_divisions_are_rejected() {
+    let cases: [(DivOpcode, u32, u32, (u32, u32)); 4] = [
+        (DivOpcode::Divu, 7, 2, (2, 3)),                          // r = 3 ≥ c
+        (DivOpcode::Div, (-7i32) as u32, 2, ((-4i32) as u32, 1)), // r > 0, b < 0
+        (
+            DivOpcode::Rem,
+            7,
+            (-2i32) as u32,
+            ((-4i32) as u32, (-1i32) as u32),
+        ), // r < 0, b > 0
+        (DivOpcode::Divu, 9, 0, (0, 9)),                          // 9 / 0 claimed 0
+    ];
+    for (op, b, c, (q, r)) in cases {
+        let honest = DivTraces::generate(&[(op, b, c)]);
+        prove_and_verify(&div_statement(&honest)).unwrap();
+        let forged = DivTraces::generate_with(&[(op, b, c)], |_, _, _, _| (q, r));
+        assert!(
+            prove_and_verify(&div_statement(&forged)).is_err(),
+            "{op:?} {b:#x} {c:#x} with q = {q:#x}, r = {r:#x}"
+        );
+    }
+}
+
+#[test]
+fn mutation_harness_div() {
+    let ops = div_ops(6, 1);
+    let traces = DivTraces::generate(&ops);
+    prove_and_verify(&div_statement(&traces)).unwrap();
+    let names = div_columns();
+    let mut rng = SmallRng::seed_from_u64(13);
+    let mut tried = 0;
+    for (c, name) in names.iter().enumerate() {
+        let row = rng.random_range(0..ops.len());
+        let mut mutated = div_statement(&traces);
+        let old = get(&mutated.traces[2], row, c);
+        let delta = if rng.random_bool(0.5) {
+            Val::ONE
+        } else {
+            Val::from_u32(rng.random_range(2..1 << 20))
+        };
+        set(&mut mutated.traces[2], row, c, old + delta);
+        tried += 1;
+        assert!(
+            prove_and_verify(&mutated).is_err(),
+            "mutation of {name} in row {row} ({:?}) accepted",
+            ops[row]
+        );
+    }
+    eprintln!("DIV mutation harness: {tried} single-cell mutations, all rejected");
+}
