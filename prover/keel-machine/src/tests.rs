@@ -4,7 +4,10 @@
 //! the workspace's dev profile builds Plonky3's batch prover without its debug checks).
 
 use keel_stark::config::{fast_config, FastConfig, Val};
+use std::collections::HashMap;
+
 use keel_stark::stark::{prove, setup, verify, StarkError};
+use p3_batch_stark::ProverData;
 use p3_field::{Field, PrimeCharacteristicRing};
 use p3_matrix::dense::RowMajorMatrix;
 use p3_matrix::Matrix;
@@ -44,6 +47,24 @@ fn statement(image: &ImageTable, traces: &MemoryTraces) -> Statement {
 }
 
 /// Proves (no prover-side checks in this profile) and verifies.
+/// Keygen per table set and heights, once per test binary (the preprocessed 2^16-row tables
+/// make it the slow part of a small proof; mutations keep the shape).
+fn prover_data(
+    airs: &[MachineAir],
+    heights: &[usize],
+) -> Result<std::sync::Arc<ProverData<FastConfig>>, StarkError> {
+    type Cache = std::sync::Mutex<HashMap<String, std::sync::Arc<ProverData<FastConfig>>>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let key = format!("{airs:?} {heights:?}");
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(data) = cache.lock().expect("cache lock").get(&key) {
+        return Ok(data.clone());
+    }
+    let data = std::sync::Arc::new(setup(&fast_config(), airs, heights)?);
+    cache.lock().expect("cache lock").insert(key, data.clone());
+    Ok(data)
+}
+
 fn prove_and_verify(s: &Statement) -> Result<(), StarkError> {
     let config = fast_config();
     let heights: Vec<usize> = s
@@ -51,7 +72,7 @@ fn prove_and_verify(s: &Statement) -> Result<(), StarkError> {
         .iter()
         .map(|t| t.height().trailing_zeros() as usize)
         .collect();
-    let data = setup(&config, &s.airs, &heights)?;
+    let data = prover_data(&s.airs, &heights)?;
     let public_values = vec![vec![]; s.airs.len()];
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         prove::<FastConfig, _>(&config, &s.airs, &s.traces, &public_values, &data)
