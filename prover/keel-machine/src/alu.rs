@@ -26,8 +26,10 @@ use keel_isa::AluOp;
 use keel_stark::config::Val;
 use p3_air::{AirBuilder, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{Count, InteractionBuilder, LookupBus, PermutationCheckBus};
+use p3_lookup::{InteractionBuilder, LookupBus, PermutationCheckBus};
 use p3_matrix::dense::RowMajorMatrix;
+
+use crate::flag_count;
 
 /// The ALU bus: `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`.
 pub const ALU_BUS: &str = "alu";
@@ -146,7 +148,8 @@ pub const ALU_COLUMNS: [&str; ALU_WIDTH] = [
     "hi2", "hi3", "fill3",
 ];
 
-fn bytes(x: u32) -> [u32; 4] {
+/// The little-endian bytes of a word.
+pub(crate) fn bytes(x: u32) -> [u32; 4] {
     x.to_le_bytes().map(u32::from)
 }
 
@@ -342,8 +345,30 @@ impl AluPortRows {
     }
 }
 
-fn flag_count<E>(flag: E) -> Count<E> {
-    Count::bounded(flag, 1)
+/// The byte table's main trace for pair lookups only (`pairs[256·x + y]` lookups of `(x, y)`).
+pub(crate) fn pair_multiplicities(pairs: &[u32]) -> RowMajorMatrix<Val> {
+    let mut values = vec![Val::ZERO; (1 << 16) * BYTES_WIDTH];
+    for (i, &count) in pairs.iter().enumerate() {
+        values[i * BYTES_WIDTH] = Val::from_u32(count);
+    }
+    RowMajorMatrix::new(values, BYTES_WIDTH)
+}
+
+/// Receives the request `(op, a, b, c)` on [`ALU_BUS`], each word given as its four bytes
+/// (sent as 16-bit halves), once if `active`.
+pub(crate) fn receive_request<AB: PermutationAirBuilder + InteractionBuilder>(
+    builder: &mut AB,
+    op: AB::Expr,
+    words: [[AB::Expr; 4]; 3],
+    active: AB::Expr,
+) {
+    let byte = AB::Expr::from_u32(256);
+    let mut message = vec![op];
+    for [b0, b1, b2, b3] in words {
+        message.push(b0 + byte.clone() * b1);
+        message.push(b2 + byte.clone() * b3);
+    }
+    PermutationCheckBus::new(ALU_BUS).receive(builder, message, flag_count(active));
 }
 
 /// The byte table: provides pairs, AND, OR and XOR triples with their multiplicities.
@@ -543,20 +568,8 @@ pub(crate) fn eval_alu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     let op = (0..AluOpcode::ALL.len())
         .map(|k| AB::Expr::from_u32(AluOpcode::ALL[k] as u32) * e(flag_column(k)))
         .fold(AB::Expr::ZERO, |acc, t| acc + t);
-    let half = |base: usize, j: usize| e(base + j) + byte.clone() * e(base + j + 1);
-    PermutationCheckBus::new(ALU_BUS).receive(
-        builder,
-        [
-            op,
-            half(A, 0),
-            half(A, 2),
-            half(B, 0),
-            half(B, 2),
-            half(C, 0),
-            half(C, 2),
-        ],
-        flag_count(active),
-    );
+    let word = |base: usize| std::array::from_fn(|i| e(base + i));
+    receive_request(builder, op, [word(A), word(B), word(C)], active);
 }
 
 /// The ALU port: sends each request once (stand-in for the CPU).

@@ -1,6 +1,7 @@
 //! The division table: DIV, DIVU, REM, REMU, with RISC-V's division by zero and signed overflow.
 //!
-//! A row receives `(op, a, b, c)` on [`ALU_BUS`] (codes 14–17; words as 16-bit halves) and holds
+//! A row receives `(op, a, b, c)` on [`ALU_BUS`](crate::alu::ALU_BUS) (codes 14–17; words as
+//! 16-bit halves) and holds
 //! the quotient `q` and remainder `r` as bytes (`a` is `q` for DIV/DIVU, `r` for REM/REMU):
 //!
 //! - `c·q + r ≡ b (mod 2^64)` by an 8-byte convolution of the operands extended with their sign
@@ -20,13 +21,13 @@ use keel_isa::AluOp;
 use keel_stark::config::Val;
 use p3_air::{PermutationAirBuilder, WindowAccess};
 use p3_field::{Field, PrimeCharacteristicRing};
-use p3_lookup::{Count, InteractionBuilder, LookupBus, PermutationCheckBus};
+use p3_lookup::{InteractionBuilder, LookupBus};
 use p3_matrix::dense::RowMajorMatrix;
 
-use crate::alu::{AluPortRows, ALU_BUS, BYTES_WIDTH, BYTE_PAIR_BUS};
-use crate::RANGE16_BUS;
+use crate::alu::{bytes, pair_multiplicities, receive_request, AluPortRows, BYTE_PAIR_BUS};
+use crate::{flag_count, RANGE16_BUS};
 
-/// The operations of this table, with their codes on [`ALU_BUS`].
+/// The operations of this table, with their codes on [`ALU_BUS`](crate::alu::ALU_BUS).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DivOpcode {
     /// Signed quotient.
@@ -119,10 +120,6 @@ pub struct DivTraces {
     pub results: Vec<u32>,
 }
 
-fn le(x: u32) -> [u32; 4] {
-    x.to_le_bytes().map(u32::from)
-}
-
 impl DivTraces {
     /// Computes each `b op c` with `AluOp::apply` and fills the tables.
     pub fn generate(ops: &[(DivOpcode, u32, u32)]) -> Self {
@@ -177,7 +174,7 @@ impl DivTraces {
             set(FLAGS + flag, 1);
             let words = [a, b, c, q, r];
             for (w, base) in words.iter().zip([A, B, C, Q, R]) {
-                for (i, byte) in le(*w).into_iter().enumerate() {
+                for (i, byte) in bytes(*w).into_iter().enumerate() {
                     set(base + i, byte);
                 }
             }
@@ -189,7 +186,7 @@ impl DivTraces {
             }
             // c·q + r over 8 sign-extended bytes.
             let ext = |x: u32| -> [u64; 8] {
-                let bytes = le(x);
+                let bytes = bytes(x);
                 std::array::from_fn(|i| u64::from(if i < 4 { bytes[i] } else { 255 * sign(x) }))
             };
             let (ce, qe, re) = (ext(c), ext(q), ext(r));
@@ -203,7 +200,7 @@ impl DivTraces {
             }
             let cz = u32::from(c == 0);
             set(CZ, cz);
-            let byte_sum: u32 = le(c).iter().sum();
+            let byte_sum: u32 = bytes(c).iter().sum();
             if byte_sum != 0 {
                 row[INV] = Val::from_u32(byte_sum).inverse();
             }
@@ -216,7 +213,7 @@ impl DivTraces {
             for (x, abs_x, abs_base, carry_base) in
                 [(c, abs_c, ABS_C, NCARRY_C), (r, abs_r, ABS_R, NCARRY_R)]
             {
-                let (xb, ab) = (le(x), le(abs_x));
+                let (xb, ab) = (bytes(x), bytes(abs_x));
                 let mut carry = 0;
                 for i in 0..4 {
                     set(abs_base + i, ab[i]);
@@ -232,8 +229,8 @@ impl DivTraces {
             if c != 0 {
                 // (Wraps only for a forged remainder, which the constraints then reject.)
                 let d = abs_c.wrapping_sub(abs_r).wrapping_sub(1);
-                compare = le(d);
-                let (rb, db) = (le(abs_r), le(d));
+                compare = bytes(d);
+                let (rb, db) = (bytes(abs_r), bytes(d));
                 let mut carry = 1;
                 for i in 0..4 {
                     let sum = rb[i] + db[i] + carry;
@@ -246,7 +243,7 @@ impl DivTraces {
             }
             let mut pair = |x: u32, y: u32| pairs[(x * 256 + y) as usize] += 1;
             for w in [a, b, c, q, r, abs_c, abs_r] {
-                let bytes = le(w);
+                let bytes = bytes(w);
                 pair(bytes[0], bytes[1]);
                 pair(bytes[2], bytes[3]);
             }
@@ -256,22 +253,14 @@ impl DivTraces {
             pair(2 * low(q), 2 * low(r));
             port.push(op as u32, a, b, c);
         }
-        let mut bytes = vec![Val::ZERO; (1 << 16) * BYTES_WIDTH];
-        for (i, &count) in pairs.iter().enumerate() {
-            bytes[i * BYTES_WIDTH] = Val::from_u32(count);
-        }
         DivTraces {
             div: RowMajorMatrix::new(div, DIV_WIDTH),
             port: port.finish(),
-            bytes: RowMajorMatrix::new(bytes, BYTES_WIDTH),
+            bytes: pair_multiplicities(&pairs),
             range16: RowMajorMatrix::new(range.into_iter().map(Val::from_u32).collect(), 1),
             results,
         }
     }
-}
-
-fn flag_count<E>(flag: E) -> Count<E> {
-    Count::bounded(flag, 1)
 }
 
 /// The division table (see the module documentation).
@@ -430,18 +419,6 @@ pub(crate) fn eval_div<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     let op = (0..DivOpcode::ALL.len())
         .map(|k| AB::Expr::from_u32(DivOpcode::ALL[k] as u32) * e(FLAGS + k))
         .fold(AB::Expr::ZERO, |acc, t| acc + t);
-    let half = |base: usize, j: usize| e(base + j) + byte.clone() * e(base + j + 1);
-    PermutationCheckBus::new(ALU_BUS).receive(
-        builder,
-        [
-            op,
-            half(A, 0),
-            half(A, 2),
-            half(B, 0),
-            half(B, 2),
-            half(C, 0),
-            half(C, 2),
-        ],
-        flag_count(active),
-    );
+    let word = |base: usize| std::array::from_fn(|i| e(base + i));
+    receive_request(builder, op, [word(A), word(B), word(C)], active);
 }

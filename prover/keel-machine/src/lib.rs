@@ -16,7 +16,7 @@ use alu::{ALU_PORT_WIDTH, ALU_WIDTH, BYTES_PREPROCESSED_WIDTH, BYTES_WIDTH};
 use memory::{ImageTable, BOUNDARY_WIDTH, PORT_WIDTH};
 use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{InteractionBuilder, LookupBus};
+use p3_lookup::{Count, InteractionBuilder, LookupBus};
 use p3_matrix::dense::RowMajorMatrix;
 
 /// The 16-bit range bus: `[x]` with `0 ≤ x < 2^16`.
@@ -104,6 +104,11 @@ impl<AB: PermutationAirBuilder + InteractionBuilder> Air<AB> for MachineAir {
             MachineAir::Div => div::eval_div(builder),
         }
     }
+}
+
+/// The count of an interaction gated by a boolean `flag` (bound 1).
+pub(crate) fn flag_count<E>(flag: E) -> Count<E> {
+    Count::bounded(flag, 1)
 }
 
 #[cfg(test)]

@@ -33,12 +33,12 @@
 
 use p3_air::{AirBuilder, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{Count, InteractionBuilder, LookupBus, PermutationCheckBus};
+use p3_lookup::{InteractionBuilder, LookupBus, PermutationCheckBus};
 use p3_matrix::dense::RowMajorMatrix;
 
 use keel_stark::config::Val;
 
-use crate::RANGE16_BUS;
+use crate::{flag_count, RANGE16_BUS};
 
 /// The memory bus: `(key, lo, hi, ts)`.
 pub const MEMORY_BUS: &str = "memory";
@@ -304,10 +304,6 @@ fn prefix<AB: AirBuilder>(builder: &mut AB, flag: AB::Var, next_flag: AB::Var) {
     builder
         .when_transition()
         .assert_zero(next_flag.into() * (AB::Expr::ONE - flag.into()));
-}
-
-fn flag_count<E>(flag: E) -> Count<E> {
-    Count::bounded(flag, 1)
 }
 
 /// The image table: sends each preprocessed word once.

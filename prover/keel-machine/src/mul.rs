@@ -1,6 +1,7 @@
 //! The multiplication table: MUL, MULH, MULHSU, MULHU (DIV/REM come next).
 //!
-//! A row receives `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)` on [`ALU_BUS`] (codes 10–13) and
+//! A row receives `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)` on
+//! [`ALU_BUS`](crate::alu::ALU_BUS) (codes 10–13) and
 //! computes the 64-bit product of `b` and `c`, each extended to 8 bytes — with its sign byte
 //! (`0xff·s`, `s` the top bit) where the operation reads it as signed, with 0 otherwise — by a
 //! byte convolution with carries:
@@ -13,13 +14,13 @@ use keel_isa::AluOp;
 use keel_stark::config::Val;
 use p3_air::{PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{Count, InteractionBuilder, LookupBus, PermutationCheckBus};
+use p3_lookup::{InteractionBuilder, LookupBus};
 use p3_matrix::dense::RowMajorMatrix;
 
-use crate::alu::{AluPortRows, ALU_BUS, BYTES_WIDTH, BYTE_PAIR_BUS};
-use crate::RANGE16_BUS;
+use crate::alu::{bytes, pair_multiplicities, receive_request, AluPortRows, BYTE_PAIR_BUS};
+use crate::{flag_count, RANGE16_BUS};
 
-/// The operations of this table, with their codes on [`ALU_BUS`].
+/// The operations of this table, with their codes on [`ALU_BUS`](crate::alu::ALU_BUS).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MulOpcode {
     /// Low word of `b·c`.
@@ -113,11 +114,7 @@ impl MulTraces {
             let mut set = |col: usize, v: u32| row[col] = Val::from_u32(v);
             let flag = MulOpcode::ALL.iter().position(|&o| o == op).expect("an op");
             set(FLAGS + flag, 1);
-            let (ab, bb, cb) = (
-                a.to_le_bytes().map(u32::from),
-                b.to_le_bytes().map(u32::from),
-                c.to_le_bytes().map(u32::from),
-            );
+            let (ab, bb, cb) = (bytes(a), bytes(b), bytes(c));
             for i in 0..4 {
                 set(A + i, ab[i]);
                 set(B + i, bb[i]);
@@ -166,22 +163,14 @@ impl MulTraces {
             }
             port.push(op as u32, a, b, c);
         }
-        let mut bytes = vec![Val::ZERO; (1 << 16) * BYTES_WIDTH];
-        for (i, &count) in pairs.iter().enumerate() {
-            bytes[i * BYTES_WIDTH] = Val::from_u32(count);
-        }
         MulTraces {
             mul: RowMajorMatrix::new(mul, MUL_WIDTH),
             port: port.finish(),
-            bytes: RowMajorMatrix::new(bytes, BYTES_WIDTH),
+            bytes: pair_multiplicities(&pairs),
             range16: RowMajorMatrix::new(range.into_iter().map(Val::from_u32).collect(), 1),
             results,
         }
     }
-}
-
-fn flag_count<E>(flag: E) -> Count<E> {
-    Count::bounded(flag, 1)
 }
 
 /// The multiplication table (see the module documentation).
@@ -262,18 +251,6 @@ pub(crate) fn eval_mul<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     let op = (0..MulOpcode::ALL.len())
         .map(|k| AB::Expr::from_u32(MulOpcode::ALL[k] as u32) * e(FLAGS + k))
         .fold(AB::Expr::ZERO, |acc, t| acc + t);
-    let half = |base: usize, j: usize| e(base + j) + byte.clone() * e(base + j + 1);
-    PermutationCheckBus::new(ALU_BUS).receive(
-        builder,
-        [
-            op,
-            half(A, 0),
-            half(A, 2),
-            half(B, 0),
-            half(B, 2),
-            half(C, 0),
-            half(C, 2),
-        ],
-        flag_count(active),
-    );
+    let word = |base: usize| std::array::from_fn(|i| e(base + i));
+    receive_request(builder, op, [word(A), word(B), word(C)], active);
 }
