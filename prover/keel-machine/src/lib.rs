@@ -8,9 +8,13 @@
 #![deny(missing_docs)]
 
 pub mod alu;
+pub mod cpu;
 pub mod div;
+pub mod halt;
 pub mod memory;
 pub mod mul;
+pub mod program;
+pub mod trace;
 
 use alu::{ALU_PORT_WIDTH, ALU_WIDTH, BYTES_PREPROCESSED_WIDTH, BYTES_WIDTH};
 use memory::{ImageTable, BOUNDARY_WIDTH, PORT_WIDTH};
@@ -18,6 +22,7 @@ use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{Count, InteractionBuilder, LookupBus};
 use p3_matrix::dense::RowMajorMatrix;
+use program::ProgramTable;
 
 /// The 16-bit range bus: `[x]` with `0 ≤ x < 2^16`.
 pub const RANGE16_BUS: &str = "range16";
@@ -44,6 +49,12 @@ pub enum MachineAir {
     Mul,
     /// One DIV/DIVU/REM/REMU per row.
     Div,
+    /// The program's instructions (preprocessed), looked up by the CPU.
+    Program(ProgramTable),
+    /// One executed instruction per row.
+    Cpu,
+    /// The end of the execution: exit code and public-values digest.
+    Halt,
 }
 
 impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir {
@@ -57,6 +68,9 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
             MachineAir::AluPort => ALU_PORT_WIDTH,
             MachineAir::Mul => mul::MUL_WIDTH,
             MachineAir::Div => div::DIV_WIDTH,
+            MachineAir::Program(_) => 1,
+            MachineAir::Cpu => cpu::CPU_WIDTH,
+            MachineAir::Halt => halt::HALT_WIDTH,
         }
     }
 
@@ -68,6 +82,7 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
             )),
             MachineAir::MemoryImage(image) => Some(image.preprocessed()),
             MachineAir::Bytes => Some(alu::byte_table()),
+            MachineAir::Program(program) => Some(program.preprocessed()),
             _ => None,
         }
     }
@@ -77,6 +92,14 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
             MachineAir::Range16 => 1,
             MachineAir::MemoryImage(_) => memory::IMAGE_PREPROCESSED_WIDTH,
             MachineAir::Bytes => BYTES_PREPROCESSED_WIDTH,
+            MachineAir::Program(_) => program::PROGRAM_PREPROCESSED_WIDTH,
+            _ => 0,
+        }
+    }
+
+    fn num_public_values(&self) -> usize {
+        match self {
+            MachineAir::Halt => halt::NUM_PUBLIC_VALUES,
             _ => 0,
         }
     }
@@ -102,6 +125,9 @@ impl<AB: PermutationAirBuilder + InteractionBuilder> Air<AB> for MachineAir {
             MachineAir::AluPort => alu::eval_alu_port(builder),
             MachineAir::Mul => mul::eval_mul(builder),
             MachineAir::Div => div::eval_div(builder),
+            MachineAir::Program(_) => program::eval_program(builder),
+            MachineAir::Cpu => cpu::eval_cpu(builder),
+            MachineAir::Halt => halt::eval_halt(builder),
         }
     }
 }
@@ -111,5 +137,7 @@ pub(crate) fn flag_count<E>(flag: E) -> Count<E> {
     Count::bounded(flag, 1)
 }
 
+#[cfg(test)]
+mod machine_tests;
 #[cfg(test)]
 mod tests;

@@ -100,7 +100,7 @@ fn halves(value: u32) -> (u32, u32) {
     (value & 0xffff, value >> 16)
 }
 
-fn pow2_height(rows: usize) -> usize {
+pub(crate) fn pow2_height(rows: usize) -> usize {
     rows.next_power_of_two().max(MIN_HEIGHT)
 }
 
@@ -177,12 +177,59 @@ pub struct Access {
 }
 
 /// Range-16 multiplicities, accumulated while filling rows.
-struct RangeCounts(Vec<u32>);
+pub(crate) struct RangeCounts(pub(crate) Vec<u32>);
 
 impl RangeCounts {
-    fn add(&mut self, value: u32) {
+    pub(crate) fn new() -> Self {
+        RangeCounts(vec![0; 1 << 16])
+    }
+
+    pub(crate) fn add(&mut self, value: u32) {
         self.0[value as usize] += 1;
     }
+}
+
+/// The boundary table of the final store `state` (key → (value, timestamp of the last access)),
+/// every key's initial value taken from `image` (zero elsewhere).
+pub(crate) fn boundary_trace(
+    image: &ImageTable,
+    state: &std::collections::BTreeMap<u32, (u32, u32)>,
+    range: &mut RangeCounts,
+) -> RowMajorMatrix<Val> {
+    let boundary_height = pow2_height(state.len());
+    let mut boundary = Vec::with_capacity(boundary_height * BOUNDARY_WIDTH);
+    let mut previous: Option<u32> = None;
+    for (&key, &(last, last_ts)) in state {
+        let init = image.get(key);
+        let (init_lo, init_hi) = halves(init.unwrap_or(0));
+        let (final_lo, final_hi) = halves(last);
+        let (k_lo, k_hi) = (key & 0xffff, key >> 16);
+        let d = previous.map_or(0, |p| key - p - 1);
+        let (d_lo, d_hi) = (d & 0xffff, d >> 16);
+        previous = Some(key);
+        for v in [k_lo, k_hi, k_hi << 2, d_lo, d_hi, d_hi << 2] {
+            range.add(v);
+        }
+        boundary.extend(
+            [
+                key,
+                init_lo,
+                init_hi,
+                final_lo,
+                final_hi,
+                last_ts,
+                u32::from(init.is_some()),
+                1,
+                k_lo,
+                k_hi,
+                d_lo,
+                d_hi,
+            ]
+            .map(Val::from_u32),
+        );
+    }
+    boundary.resize(boundary_height * BOUNDARY_WIDTH, Val::ZERO);
+    RowMajorMatrix::new(boundary, BOUNDARY_WIDTH)
 }
 
 /// The traces of the memory tables for a sequence of accesses (the `i`-th at timestamp `i + 1`).
@@ -209,7 +256,7 @@ impl MemoryTraces {
         if let Some(a) = accesses.iter().find(|a| a.key >= KEY_LIMIT) {
             return Err(MemoryError::KeyTooLarge(a.key));
         }
-        let mut range = RangeCounts(vec![0; 1 << 16]);
+        let mut range = RangeCounts::new();
         // key → (value, last ts)
         let mut state: std::collections::BTreeMap<u32, (u32, u32)> =
             image.words().iter().map(|&(k, v)| (k, (v, 0))).collect();
@@ -250,45 +297,13 @@ impl MemoryTraces {
             port.extend(row.map(Val::from_u32));
         }
 
-        let boundary_height = pow2_height(state.len());
-        let mut boundary = Vec::with_capacity(boundary_height * BOUNDARY_WIDTH);
-        let mut previous: Option<u32> = None;
-        for (&key, &(last, last_ts)) in &state {
-            let init = image.get(key);
-            let (init_lo, init_hi) = halves(init.unwrap_or(0));
-            let (final_lo, final_hi) = halves(last);
-            let (k_lo, k_hi) = (key & 0xffff, key >> 16);
-            let d = previous.map_or(0, |p| key - p - 1);
-            let (d_lo, d_hi) = (d & 0xffff, d >> 16);
-            previous = Some(key);
-            for v in [k_lo, k_hi, k_hi << 2, d_lo, d_hi, d_hi << 2] {
-                range.add(v);
-            }
-            boundary.extend(
-                [
-                    key,
-                    init_lo,
-                    init_hi,
-                    final_lo,
-                    final_hi,
-                    last_ts,
-                    u32::from(init.is_some()),
-                    1,
-                    k_lo,
-                    k_hi,
-                    d_lo,
-                    d_hi,
-                ]
-                .map(Val::from_u32),
-            );
-        }
-        boundary.resize(boundary_height * BOUNDARY_WIDTH, Val::ZERO);
+        let boundary = boundary_trace(image, &state, &mut range);
 
         let image_height = pow2_height(image.words().len());
         Ok(MemoryTraces {
             range16: RowMajorMatrix::new(range.0.into_iter().map(Val::from_u32).collect(), 1),
             image: RowMajorMatrix::new(vec![Val::ZERO; image_height], 1),
-            boundary: RowMajorMatrix::new(boundary, BOUNDARY_WIDTH),
+            boundary,
             port: RowMajorMatrix::new(port, PORT_WIDTH),
             values,
         })

@@ -129,3 +129,71 @@ pub fn encode_proof<SC: StarkGenericConfig>(proof: &BatchProof<SC>) -> Result<Ve
 pub fn decode_proof<SC: StarkGenericConfig>(bytes: &[u8]) -> Result<BatchProof<SC>, StarkError> {
     postcard::from_bytes(bytes).map_err(|e| StarkError::Decode(e.to_string()))
 }
+
+/// Checks traces against their AIRs without proving: every constraint on every row (the first
+/// few failures reported with their table, row and constraint index) and the balance of every
+/// bus (LogUp multisets). The prover would otherwise only find out after committing — or, in a
+/// build without Plonky3's debug checks, produce a proof the verifier rejects.
+pub fn check_traces<F, A>(
+    airs: &[A],
+    traces: &[RowMajorMatrix<F>],
+    public_values: &[Vec<F>],
+    lookups: &[p3_lookup::Lookups<F>],
+) -> Result<(), StarkError>
+where
+    F: p3_field::Field,
+    A: for<'a> Air<p3_air::DebugConstraintBuilder<'a, F>>,
+{
+    if airs.len() != traces.len()
+        || airs.len() != public_values.len()
+        || airs.len() != lookups.len()
+    {
+        return Err(StarkError::Shape(format!(
+            "{} tables, {} traces, {} public-value vectors, {} lookup sets",
+            airs.len(),
+            traces.len(),
+            public_values.len(),
+            lookups.len()
+        )));
+    }
+    let mut failures = Vec::new();
+    for (i, ((air, trace), pvs)) in airs.iter().zip(traces).zip(public_values).enumerate() {
+        let report = p3_air::check_all_constraints(air, trace, pvs, Some(5));
+        for failure in report.failures.iter().take(5) {
+            failures.push(format!("table {i}: {failure}"));
+        }
+    }
+    if !failures.is_empty() {
+        return Err(StarkError::Proving(format!(
+            "constraints violated: {}",
+            failures.join("; ")
+        )));
+    }
+    let preprocessed: Vec<_> = airs.iter().map(|a| a.preprocessed_trace()).collect();
+    let instances: Vec<_> = traces
+        .iter()
+        .zip(&preprocessed)
+        .zip(public_values)
+        .zip(lookups)
+        .map(
+            |(((trace, prep), pvs), lookups)| p3_lookup::debug_util::LookupDebugInstance {
+                main_trace: trace,
+                preprocessed_trace: prep,
+                public_values: pvs,
+                lookups,
+                permutation_challenges: &[],
+            },
+        )
+        .collect();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        p3_lookup::debug_util::check_lookups(&instances)
+    }))
+    .map_err(|panic| {
+        let message = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unbalanced bus".into());
+        StarkError::Proving(format!("buses unbalanced: {message}"))
+    })
+}
