@@ -29,6 +29,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{InteractionBuilder, LookupBus, PermutationCheckBus};
 use p3_matrix::dense::RowMajorMatrix;
 
+use crate::fixed::{bytes_trace, BYTES_MULTIPLICITIES};
 use crate::flag_count;
 
 /// The ALU bus: `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`.
@@ -103,10 +104,6 @@ impl AluOpcode {
 pub const ALU_WIDTH: usize = 56;
 /// Columns of an ALU port row (`op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi, active`).
 pub const ALU_PORT_WIDTH: usize = 8;
-/// Main columns of the byte table: multiplicities of pair, AND, OR, XOR lookups.
-pub const BYTES_WIDTH: usize = 4;
-/// Preprocessed columns of the byte table: `x, y, x AND y, x OR y, x XOR y`.
-pub const BYTES_PREPROCESSED_WIDTH: usize = 5;
 
 const FLAGS: usize = 0; // 7 flags in AluOpcode::ALL order
 const A: usize = 7;
@@ -153,17 +150,6 @@ pub(crate) fn bytes(x: u32) -> [u32; 4] {
     x.to_le_bytes().map(u32::from)
 }
 
-/// The byte table's preprocessed columns: all pairs `(x, y)` with their AND, OR, XOR.
-pub fn byte_table<F: PrimeCharacteristicRing + Clone + Send + Sync>() -> RowMajorMatrix<F> {
-    let mut values = Vec::with_capacity((1 << 16) * BYTES_PREPROCESSED_WIDTH);
-    for x in 0..256u32 {
-        for y in 0..256u32 {
-            values.extend([x, y, x & y, x | y, x ^ y].map(F::from_u32));
-        }
-    }
-    RowMajorMatrix::new(values, BYTES_PREPROCESSED_WIDTH)
-}
-
 /// The ALU, ALU-port and byte-multiplicity traces of a list of operations `(op, b, c)`.
 #[derive(Clone, Debug)]
 pub struct AluTraces {
@@ -188,8 +174,8 @@ impl AluTraces {
             row[POW] = Val::ONE;
         }
         let mut port = AluPortRows::new(height);
-        let mut counts = vec![[0u32; BYTES_WIDTH]; 1 << 16];
-        let pair = |x: u32, y: u32, counts: &mut Vec<[u32; BYTES_WIDTH]>| {
+        let mut counts = vec![[0u32; BYTES_MULTIPLICITIES]; 1 << 16];
+        let pair = |x: u32, y: u32, counts: &mut Vec<[u32; BYTES_MULTIPLICITIES]>| {
             counts[(x * 256 + y) as usize][0] += 1;
         };
         let mut results = Vec::with_capacity(ops.len());
@@ -305,10 +291,7 @@ impl AluTraces {
         AluTraces {
             alu: RowMajorMatrix::new(alu, ALU_WIDTH),
             port: port.finish(),
-            bytes: RowMajorMatrix::new(
-                counts.into_iter().flatten().map(Val::from_u32).collect(),
-                BYTES_WIDTH,
-            ),
+            bytes: bytes_trace(&counts),
             results,
         }
     }
@@ -345,13 +328,10 @@ impl AluPortRows {
     }
 }
 
-/// The byte table's main trace for pair lookups only (`pairs[256·x + y]` lookups of `(x, y)`).
+/// The byte table's trace for pair lookups only (`pairs[256·x + y]` lookups of `(x, y)`).
 pub(crate) fn pair_multiplicities(pairs: &[u32]) -> RowMajorMatrix<Val> {
-    let mut values = vec![Val::ZERO; (1 << 16) * BYTES_WIDTH];
-    for (i, &count) in pairs.iter().enumerate() {
-        values[i * BYTES_WIDTH] = Val::from_u32(count);
-    }
-    RowMajorMatrix::new(values, BYTES_WIDTH)
+    let counts: Vec<[u32; BYTES_MULTIPLICITIES]> = pairs.iter().map(|&p| [p, 0, 0, 0]).collect();
+    bytes_trace(&counts)
 }
 
 /// Receives the request `(op, a, b, c)` on [`ALU_BUS`], each word given as its four bytes
@@ -369,16 +349,6 @@ pub(crate) fn receive_request<AB: PermutationAirBuilder + InteractionBuilder>(
         message.push(b2 + byte.clone() * b3);
     }
     PermutationCheckBus::new(ALU_BUS).receive(builder, message, flag_count(active));
-}
-
-/// The byte table: provides pairs, AND, OR and XOR triples with their multiplicities.
-pub(crate) fn eval_bytes<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
-    let pre: Vec<AB::Var> = builder.preprocessed().current_slice().to_vec();
-    let m: Vec<AB::Var> = builder.main().current_slice().to_vec();
-    LookupBus::new(BYTE_PAIR_BUS).table_entry(builder, [pre[0], pre[1]], m[0]);
-    LookupBus::new(BYTE_AND_BUS).table_entry(builder, [pre[0], pre[1], pre[2]], m[1]);
-    LookupBus::new(BYTE_OR_BUS).table_entry(builder, [pre[0], pre[1], pre[3]], m[2]);
-    LookupBus::new(BYTE_XOR_BUS).table_entry(builder, [pre[0], pre[1], pre[4]], m[3]);
 }
 
 /// The ALU table (see the module documentation).

@@ -257,7 +257,7 @@ impl DivTraces {
             div: RowMajorMatrix::new(div, DIV_WIDTH),
             port: port.finish(),
             bytes: pair_multiplicities(&pairs),
-            range16: RowMajorMatrix::new(range.into_iter().map(Val::from_u32).collect(), 1),
+            range16: crate::fixed::range16_trace(&range),
             results,
         }
     }

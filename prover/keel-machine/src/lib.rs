@@ -10,17 +10,19 @@
 pub mod alu;
 pub mod cpu;
 pub mod div;
+pub mod fixed;
 pub mod halt;
 pub mod memory;
 pub mod mul;
 pub mod program;
+pub mod rv32im;
 pub mod trace;
 
-use alu::{ALU_PORT_WIDTH, ALU_WIDTH, BYTES_PREPROCESSED_WIDTH, BYTES_WIDTH};
+use alu::{ALU_PORT_WIDTH, ALU_WIDTH};
 use memory::{ImageTable, BOUNDARY_WIDTH, PORT_WIDTH};
-use p3_air::{Air, BaseAir, PermutationAirBuilder, WindowAccess};
+use p3_air::{Air, BaseAir, PermutationAirBuilder};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{Count, InteractionBuilder, LookupBus};
+use p3_lookup::{Count, InteractionBuilder};
 use p3_matrix::dense::RowMajorMatrix;
 use program::ProgramTable;
 
@@ -60,10 +62,11 @@ pub enum MachineAir {
 impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir {
     fn width(&self) -> usize {
         match self {
-            MachineAir::Range16 | MachineAir::MemoryImage(_) => 1,
+            MachineAir::Range16 => fixed::RANGE16_WIDTH,
+            MachineAir::MemoryImage(_) => 1,
             MachineAir::MemoryBoundary => BOUNDARY_WIDTH,
             MachineAir::MemoryPort => PORT_WIDTH,
-            MachineAir::Bytes => BYTES_WIDTH,
+            MachineAir::Bytes => fixed::BYTES_WIDTH,
             MachineAir::Alu => ALU_WIDTH,
             MachineAir::AluPort => ALU_PORT_WIDTH,
             MachineAir::Mul => mul::MUL_WIDTH,
@@ -76,12 +79,7 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
 
     fn preprocessed_trace(&self) -> Option<RowMajorMatrix<F>> {
         match self {
-            MachineAir::Range16 => Some(RowMajorMatrix::new(
-                (0..1u64 << 16).map(F::from_u64).collect(),
-                1,
-            )),
             MachineAir::MemoryImage(image) => Some(image.preprocessed()),
-            MachineAir::Bytes => Some(alu::byte_table()),
             MachineAir::Program(program) => Some(program.preprocessed()),
             _ => None,
         }
@@ -89,9 +87,7 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
 
     fn preprocessed_width(&self) -> usize {
         match self {
-            MachineAir::Range16 => 1,
             MachineAir::MemoryImage(_) => memory::IMAGE_PREPROCESSED_WIDTH,
-            MachineAir::Bytes => BYTES_PREPROCESSED_WIDTH,
             MachineAir::Program(_) => program::PROGRAM_PREPROCESSED_WIDTH,
             _ => 0,
         }
@@ -112,15 +108,11 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
 impl<AB: PermutationAirBuilder + InteractionBuilder> Air<AB> for MachineAir {
     fn eval(&self, builder: &mut AB) {
         match self {
-            MachineAir::Range16 => {
-                let value = builder.preprocessed().current_slice()[0];
-                let multiplicity = builder.main().current_slice()[0];
-                LookupBus::new(RANGE16_BUS).table_entry(builder, [value], multiplicity);
-            }
+            MachineAir::Range16 => fixed::eval_range16(builder),
             MachineAir::MemoryImage(_) => memory::eval_image(builder),
             MachineAir::MemoryBoundary => memory::eval_boundary(builder),
             MachineAir::MemoryPort => memory::eval_port(builder),
-            MachineAir::Bytes => alu::eval_bytes(builder),
+            MachineAir::Bytes => fixed::eval_bytes(builder),
             MachineAir::Alu => alu::eval_alu(builder),
             MachineAir::AluPort => alu::eval_alu_port(builder),
             MachineAir::Mul => mul::eval_mul(builder),

@@ -48,3 +48,70 @@ fn random_programs_check_and_prove() {
         }
     }
 }
+
+mod api {
+    use super::*;
+    use crate::rv32im::{self, ProveOptions};
+    use keel_stark::proof_file::{ProofFile, Statement};
+
+    fn program(seed: u64) -> Program {
+        Program::from_elf(&testing::random_program(seed, 100)).expect("a valid ELF")
+    }
+
+    fn statement(file: &mut ProofFile) -> &mut keel_stark::proof_file::RunStatement {
+        match &mut file.statement {
+            Statement::Rv32im(s) => s,
+            _ => unreachable!("a machine proof"),
+        }
+    }
+
+    #[test]
+    fn proof_files_verify_and_bind_program_exit_code_and_public_values() {
+        let p = program(7);
+        let t0 = std::time::Instant::now();
+        let id = rv32im::program_id(&p).unwrap();
+        eprintln!("program id {id} in {:?}", t0.elapsed());
+        let proven = rv32im::prove(&p, Input::new(), &ProveOptions::default(), |_| {}).unwrap();
+        assert_eq!(proven.program_id, id);
+        let file = ProofFile::from_bytes(&proven.file.to_bytes()).unwrap();
+        let verified = rv32im::verify(&file).unwrap();
+        assert_eq!(verified.program_id, id);
+        assert_eq!(verified.exit_code, proven.result.exit_code);
+
+        // Another exit code, or other public values: the statement no longer matches the proof.
+        let mut wrong = file.clone();
+        statement(&mut wrong).exit_code ^= 1;
+        assert!(rv32im::verify(&wrong).is_err());
+        let mut wrong = file.clone();
+        statement(&mut wrong).public_values.push(0);
+        assert!(rv32im::verify(&wrong).is_err());
+        // ... also when the public values in the file are changed to match the claim.
+        let mut wrong = file.clone();
+        statement(&mut wrong).exit_code ^= 1;
+        let s = statement(&mut wrong).clone();
+        wrong.public_values = rv32im::expected_public_values(s.exit_code, &s.public_values);
+        assert!(matches!(
+            rv32im::verify(&wrong),
+            Err(rv32im::MachineError::Stark(_))
+        ));
+
+        // Another program (with its own, correct id) under this proof: rejected by the STARK.
+        let other = program(8);
+        let other_id = rv32im::program_id(&other).unwrap();
+        assert_ne!(other_id, id);
+        let mut wrong = file.clone();
+        statement(&mut wrong).program = postcard::to_allocvec(&other).unwrap();
+        statement(&mut wrong).program_id = other_id.0;
+        assert!(matches!(
+            rv32im::verify(&wrong),
+            Err(rv32im::MachineError::Stark(_))
+        ));
+        // The right program under a wrong id: rejected before the STARK.
+        let mut wrong = file.clone();
+        statement(&mut wrong).program_id = other_id.0;
+        assert!(matches!(
+            rv32im::verify(&wrong),
+            Err(rv32im::MachineError::Statement(_))
+        ));
+    }
+}

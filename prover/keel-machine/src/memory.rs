@@ -301,7 +301,7 @@ impl MemoryTraces {
 
         let image_height = pow2_height(image.words().len());
         Ok(MemoryTraces {
-            range16: RowMajorMatrix::new(range.0.into_iter().map(Val::from_u32).collect(), 1),
+            range16: crate::fixed::range16_trace(&range.0),
             image: RowMajorMatrix::new(vec![Val::ZERO; image_height], 1),
             boundary,
             port: RowMajorMatrix::new(port, PORT_WIDTH),

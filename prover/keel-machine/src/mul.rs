@@ -167,7 +167,7 @@ impl MulTraces {
             mul: RowMajorMatrix::new(mul, MUL_WIDTH),
             port: port.finish(),
             bytes: pair_multiplicities(&pairs),
-            range16: RowMajorMatrix::new(range.into_iter().map(Val::from_u32).collect(), 1),
+            range16: crate::fixed::range16_trace(&range),
             results,
         }
     }

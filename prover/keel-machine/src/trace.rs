@@ -12,11 +12,11 @@ use keel_isa::{abi, AluOp};
 use keel_stark::config::Val;
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
-use p3_matrix::Matrix;
 
-use crate::alu::{bytes, AluOpcode, AluTraces, BYTES_WIDTH};
+use crate::alu::{bytes, AluOpcode, AluTraces};
 use crate::cpu::{col, CPU_WIDTH, SYSCALLS};
 use crate::div::{DivOpcode, DivTraces};
+use crate::fixed::{add_multiplicities, range16_trace, BYTES_MULTIPLICITIES};
 use crate::halt::{self, HALT_WIDTH};
 use crate::memory::{
     boundary_trace, memory_key, pow2_height, ImageTable, MemoryError, RangeCounts,
@@ -180,12 +180,6 @@ fn set_slot(row: &mut [Val], range: &mut RangeCounts, slot: usize, ts: u32, prev
     range.add(t & 0xffff);
     range.add(t >> 16);
     range.add((t >> 16) << 7);
-}
-
-fn add_matrix(acc: &mut RowMajorMatrix<Val>, other: &RowMajorMatrix<Val>) {
-    for (a, b) in acc.values.iter_mut().zip(&other.values) {
-        *a += *b;
-    }
 }
 
 /// Builds every table of the machine for `program`'s run (`result`, `record`).
@@ -545,12 +539,11 @@ pub fn generate(
     let boundary = boundary_trace(image, &store.state, &mut range);
     let mut bytes_trace = crate::alu::pair_multiplicities(&pairs);
     for m in [&alu.bytes, &mul.bytes, &div.bytes] {
-        add_matrix(&mut bytes_trace, m);
+        add_multiplicities(&mut bytes_trace, m, BYTES_MULTIPLICITIES);
     }
-    debug_assert_eq!(bytes_trace.width(), BYTES_WIDTH);
-    let mut range16 = RowMajorMatrix::new(range.0.into_iter().map(Val::from_u32).collect(), 1);
+    let mut range16 = range16_trace(&range.0);
     for m in [&mul.range16, &div.range16] {
-        add_matrix(&mut range16, m);
+        add_multiplicities(&mut range16, m, 1);
     }
     let traces = vec![
         range16,

@@ -5,9 +5,9 @@
 //! checked before anything else is read). Decoding rejects bad magic, unknown versions,
 //! malformed bytes and trailing bytes, and never panics.
 //!
-//! Today the statement is a toy machine of [`crate::toy`] (the AIRs the Halo2 wrapper is
-//! tested on); the RV32IM machine adds its own statement (program id, exit code) when its STARK
-//! lands.
+//! The statement is either a run of an RV32IM program on keel's machine ([`Statement::Rv32im`]:
+//! program id, exit code, public values, and the program itself, so that the file verifies on
+//! its own) or a toy machine of [`crate::toy`] (the AIRs the Halo2 wrapper is tested on).
 
 use p3_batch_stark::{BatchProof, StarkGenericConfig};
 use p3_field::PrimeField32;
@@ -23,8 +23,10 @@ pub const PROOF_MAGIC: &[u8; 8] = b"KEELPROF";
 pub const PROOF_VERSION: u32 = 1;
 
 /// What a proof proves.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Statement {
+    /// A run of an RV32IM program on keel's machine.
+    Rv32im(RunStatement),
     /// A toy machine (a test AIR) with its largest table at `2^log_height` rows.
     Toy {
         /// Which machine.
@@ -32,6 +34,23 @@ pub enum Statement {
         /// log2 of its largest table's height.
         log_height: u8,
     },
+}
+
+/// The claim of a machine proof: the program with this id, run to its end, exited with
+/// `exit_code` after committing `public_values`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunStatement {
+    /// The program id (a BN254 field element, big-endian).
+    pub program_id: [u8; 32],
+    /// The exit code.
+    pub exit_code: u32,
+    /// The committed bytes (their SHA-256 is what the proof binds).
+    pub public_values: Vec<u8>,
+    /// Instructions executed.
+    pub cycles: u64,
+    /// The program (keel-executor's `Program`, postcard-encoded): the verifier rebuilds the
+    /// program's tables from it and checks that they have `program_id`.
+    pub program: Vec<u8>,
 }
 
 /// A proof file's contents.

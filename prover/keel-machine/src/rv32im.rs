@@ -1,0 +1,346 @@
+//! Proving and verifying runs of RV32IM programs: the machine's public API.
+//!
+//! - [`program_id`]: the program's identity, computable without running it.
+//! - [`prove`]: run the program (recording), build the traces, check them, prove — with either
+//!   hash configuration — and package a [`ProofFile`] that verifies on its own.
+//! - [`verify`]: rebuild the program's tables from the file, check that they have the claimed
+//!   program id and that the public values are the claimed exit code and SHA-256 of the claimed
+//!   public-value bytes, and verify the STARK.
+//!
+//! # Program id
+//!
+//! `program_id = Poseidon2-BN254-compress(root, air_digest)`, one BN254 element (so a `bytes32`
+//! below the modulus), where `root` is the outer-configuration commitment to the preprocessed
+//! tables (program table with its entry row, memory image, byte and range tables) and
+//! `air_digest` is SHA-256 (truncated to 31 bytes, so below the modulus) of every table's
+//! layout, symbolic constraints and buses, and of the FRI settings of both configurations. The
+//! compression is the outer Merkle tree's, so the wrap recomputes the id from the root cell it
+//! already exposes with one more permutation. A proof of program A never verifies as program B:
+//! the verifier rebuilds the preprocessed tables from the program and the STARK verifier checks
+//! the proof against their commitment.
+
+use keel_executor::{run_recorded, ExecError, Input, Program, RunOptions, RunResult};
+use keel_stark::config::{
+    fast_config, outer_config, outer_perm, Challenge, ConfigKind, FriSettings, OuterCompress, Val,
+};
+use keel_stark::proof_file::{ProofFile, RunStatement, Statement};
+use keel_stark::stark::{
+    check_traces, prove as stark_prove, setup, verify as stark_verify, StarkError,
+};
+use p3_air::BaseAir;
+use p3_bn254::Bn254;
+use p3_field::PrimeField;
+use p3_lookup::Lookups;
+use p3_matrix::Matrix;
+use p3_symmetric::PseudoCompressionFunction;
+use sha2::{Digest, Sha256};
+
+use crate::halt;
+use crate::trace::{self, table, TraceError};
+use crate::MachineAir;
+
+/// Why proving or verifying a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum MachineError {
+    /// The program did not run to completion.
+    #[error("execution failed: {0}")]
+    Exec(#[from] ExecError),
+    /// The run cannot be turned into traces.
+    #[error(transparent)]
+    Trace(#[from] TraceError),
+    /// Proving or verifying failed.
+    #[error(transparent)]
+    Stark(#[from] StarkError),
+    /// The proof file does not hold a machine proof, or its statement is inconsistent.
+    #[error("{0}")]
+    Statement(String),
+}
+
+/// A program id: a BN254 field element, big-endian.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProgramId(pub [u8; 32]);
+
+impl std::fmt::Display for ProgramId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "0x")?;
+        for b in self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::str::FromStr for ProgramId {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let hex = s.strip_prefix("0x").unwrap_or(s);
+        if hex.len() != 64 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!(
+                "a program id is 32 bytes as 64 hex digits (optionally 0x-prefixed), got {s:?}"
+            ));
+        }
+        let mut out = [0u8; 32];
+        for (i, byte) in out.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|e| e.to_string())?;
+        }
+        Ok(ProgramId(out))
+    }
+}
+
+/// Log heights for keygen: the preprocessed tables' own heights (the others do not enter the
+/// verifier data; 2 is a placeholder).
+fn setup_heights(airs: &[MachineAir]) -> Vec<usize> {
+    airs.iter()
+        .map(|air| {
+            BaseAir::<Val>::preprocessed_trace(air)
+                .map_or(2, |m: p3_matrix::dense::RowMajorMatrix<Val>| {
+                    m.height().trailing_zeros() as usize
+                })
+        })
+        .collect()
+}
+
+/// SHA-256 of the machine's shape: tables, layouts, symbolic constraints and buses, FRI settings.
+fn air_digest(airs: &[MachineAir]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(b"keel rv32im machine\0");
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(format!("{:?}{:?}", FriSettings::FAST, FriSettings::OUTER).as_bytes());
+    for air in airs {
+        let name = match air {
+            MachineAir::Program(_) => "Program".to_string(),
+            MachineAir::MemoryImage(_) => "MemoryImage".to_string(),
+            other => format!("{other:?}"),
+        };
+        h.update(name.as_bytes());
+        h.update(
+            format!(
+                "{} {} {}",
+                BaseAir::<Val>::width(air),
+                BaseAir::<Val>::preprocessed_width(air),
+                BaseAir::<Val>::num_public_values(air)
+            )
+            .as_bytes(),
+        );
+        let lookups = Lookups::<Val>::from_air::<Challenge, _>(air);
+        let layout = p3_air::symbolic::AirLayout::from_air::<Val>(air);
+        let gadget = p3_lookup::LogUpGadget::new();
+        let (base, ext) =
+            p3_batch_stark::symbolic::get_symbolic_constraints::<Val, Challenge, MachineAir, _>(
+                air, layout, &lookups, &gadget,
+            );
+        h.update(format!("{base:?}{ext:?}{:?}", &*lookups).as_bytes());
+    }
+    h.finalize().into()
+}
+
+fn bn254_from_be(bytes: &[u8]) -> Bn254 {
+    Bn254::from_biguint(num_bigint::BigUint::from_bytes_be(bytes))
+        .expect("fewer than 254 bits are below the modulus")
+}
+
+/// The tables of `program` and its id.
+pub fn program_tables(program: &Program) -> Result<(Vec<MachineAir>, ProgramId), MachineError> {
+    let airs = trace::program_airs(program)?;
+    let id = id_of(&airs)?;
+    Ok((airs, id))
+}
+
+/// The program id of `program` (see the module documentation).
+pub fn program_id(program: &Program) -> Result<ProgramId, MachineError> {
+    Ok(program_tables(program)?.1)
+}
+
+fn id_of(airs: &[MachineAir]) -> Result<ProgramId, MachineError> {
+    let data = setup(&outer_config(), airs, &setup_heights(airs))?;
+    let root = data
+        .common
+        .preprocessed
+        .as_ref()
+        .map(|p| {
+            // A cap of height 0: one digest of one element.
+            p.commitment[0][0]
+        })
+        .ok_or_else(|| MachineError::Statement("the machine has no preprocessed tables".into()))?;
+    let digest = air_digest(airs);
+    let compress = OuterCompress::new(outer_perm());
+    let id: Bn254 = compress.compress([[root], [bn254_from_be(&digest[..31])]])[0];
+    let be = id.as_canonical_biguint().to_bytes_be();
+    let mut out = [0u8; 32];
+    out[32 - be.len()..].copy_from_slice(&be);
+    Ok(ProgramId(out))
+}
+
+/// Options for [`prove`].
+#[derive(Clone, Debug)]
+pub struct ProveOptions {
+    /// The hash configuration.
+    pub config: ConfigKind,
+    /// Execution stops with an error after this many cycles.
+    pub max_cycles: u64,
+}
+
+impl Default for ProveOptions {
+    fn default() -> Self {
+        ProveOptions {
+            config: ConfigKind::Fast,
+            max_cycles: trace::MAX_CYCLES as u64,
+        }
+    }
+}
+
+/// The stages of [`prove`], reported as they start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Running the program in recording mode.
+    Execute,
+    /// Building and checking the traces.
+    Trace,
+    /// Keygen and the program id.
+    Setup,
+    /// Proving.
+    Prove,
+}
+
+/// A proven run.
+pub struct ProvenRun {
+    /// The run's outcome.
+    pub result: RunResult,
+    /// The proof file.
+    pub file: ProofFile,
+    /// The program id.
+    pub program_id: ProgramId,
+    /// Rows of each table.
+    pub heights: Vec<usize>,
+}
+
+macro_rules! with_config {
+    ($kind:expr, $config:ident => $body:expr) => {
+        match $kind {
+            ConfigKind::Fast => {
+                let $config = fast_config();
+                $body
+            }
+            ConfigKind::Outer => {
+                let $config = outer_config();
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `program` on `input` and proves the run (see the module documentation).
+pub fn prove(
+    program: &Program,
+    input: Input,
+    options: &ProveOptions,
+    mut progress: impl FnMut(Stage),
+) -> Result<ProvenRun, MachineError> {
+    progress(Stage::Execute);
+    let (result, record) = run_recorded(
+        program,
+        input,
+        &RunOptions {
+            max_cycles: options.max_cycles,
+        },
+    )?;
+    progress(Stage::Trace);
+    let traces = trace::generate(program, &result, &record)?;
+    drop(record);
+    let lookups: Vec<Lookups<Val>> = traces
+        .airs
+        .iter()
+        .map(Lookups::from_air::<Challenge, _>)
+        .collect();
+    check_traces(
+        &traces.airs,
+        &traces.traces,
+        &traces.public_values,
+        &lookups,
+    )?;
+    progress(Stage::Setup);
+    let program_id = id_of(&traces.airs)?;
+    let heights: Vec<usize> = traces.traces.iter().map(|t| t.height()).collect();
+    let log_heights: Vec<usize> = heights
+        .iter()
+        .map(|h| h.trailing_zeros() as usize)
+        .collect();
+    let statement = Statement::Rv32im(RunStatement {
+        program_id: program_id.0,
+        exit_code: result.exit_code,
+        public_values: result.public_values.clone(),
+        cycles: result.cycles,
+        program: postcard::to_allocvec(program)
+            .map_err(|e| MachineError::Statement(format!("encoding the program: {e}")))?,
+    });
+    let file = with_config!(options.config, config => {
+        let data = setup(&config, &traces.airs, &log_heights)?;
+        progress(Stage::Prove);
+        let proof = stark_prove(&config, &traces.airs, &traces.traces, &traces.public_values, &data)?;
+        ProofFile::new(options.config, statement, &traces.public_values, &proof)?
+    });
+    Ok(ProvenRun {
+        result,
+        file,
+        program_id,
+        heights,
+    })
+}
+
+/// What a verified machine proof establishes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedRun {
+    /// The program.
+    pub program_id: ProgramId,
+    /// Its exit code.
+    pub exit_code: u32,
+    /// The bytes it committed.
+    pub public_values: Vec<u8>,
+}
+
+/// The public values a run with `exit_code` and committed `public_values` must have.
+pub fn expected_public_values(exit_code: u32, public_values: &[u8]) -> Vec<Vec<u32>> {
+    let digest: [u8; 32] = Sha256::digest(public_values).into();
+    let mut pvs = vec![vec![]; table::COUNT];
+    pvs[table::HALT] = halt::public_values(exit_code, &digest);
+    pvs
+}
+
+/// Verifies a machine proof file on its own (see the module documentation). The caller compares
+/// the returned program id and public values with the ones it expects.
+pub fn verify(file: &ProofFile) -> Result<VerifiedRun, MachineError> {
+    let Statement::Rv32im(statement) = &file.statement else {
+        return Err(MachineError::Statement(
+            "the proof file holds a toy-machine proof, not a program run".into(),
+        ));
+    };
+    let program: Program = postcard::from_bytes(&statement.program)
+        .map_err(|e| MachineError::Statement(format!("the embedded program: {e}")))?;
+    let (airs, program_id) = program_tables(&program)?;
+    if program_id.0 != statement.program_id {
+        return Err(MachineError::Statement(format!(
+            "the embedded program has id {program_id}, the statement claims {}",
+            ProgramId(statement.program_id)
+        )));
+    }
+    let expected = expected_public_values(statement.exit_code, &statement.public_values);
+    if file.public_values != expected {
+        return Err(MachineError::Statement(
+            "the proof's public values are not the statement's exit code and public-value digest"
+                .into(),
+        ));
+    }
+    let public_values = file.public_values()?;
+    let heights = setup_heights(&airs);
+    with_config!(file.config, config => {
+        let data = setup(&config, &airs, &heights)?;
+        let proof = file.proof()?;
+        stark_verify(&config, &airs, &proof, &public_values, &data.common)?;
+    });
+    Ok(VerifiedRun {
+        program_id,
+        exit_code: statement.exit_code,
+        public_values: statement.public_values.clone(),
+    })
+}
