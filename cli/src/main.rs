@@ -10,6 +10,7 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod prove_cmd;
 mod wrap_cmd;
 
 /// keel — a RISC-V zkVM whose proofs are checked on Ethereum.
@@ -59,14 +60,27 @@ enum Cmd {
     /// several trace heights of a reference machine shape. With a proof file: its version,
     /// configuration, statement, sizes and the conjectured security of its own shape.
     Info(InfoArgs),
-    /// Prove a toy machine (keel's test AIRs) and write a proof file: the input of `keel wrap`
-    /// until the RV32IM machine's STARK lands.
+    /// Run a guest and prove the run: writes a proof file that `keel verify` checks on its own.
+    ///
+    /// The proof binds the program id (`keel program-id`), the exit code and the SHA-256 of the
+    /// committed public values. One proof covers up to 2^22 cycles. Not provable yet: guests
+    /// that read private input (`input_read`).
+    ///
+    ///   keel prove guest.elf -o guest.proof && keel verify guest.proof --program-id 0x…
+    Prove(prove_cmd::ProveArgs),
+    /// Print a program's id: the bytes32 (a BN254 field element) that commits its code, initial
+    /// memory and entry point together with keel's machine and parameters. Needs no execution.
+    ProgramId(prove_cmd::ProgramIdArgs),
+    /// Prove a toy machine (keel's test AIRs) and write a proof file.
     ///
     ///   keel prove-toy fibonacci -o fib.proof
     ProveToy(wrap_cmd::ProveToyArgs),
     /// Verify a proof file (any configuration) against its statement and print what it proves.
     ///
-    ///   keel verify fib.proof
+    /// For a program run, --program-id, --public-values and --exit-code check the claim against
+    /// what you expect (without them the file's own claim is verified and printed).
+    ///
+    ///   keel verify guest.proof --program-id 0x… --public-values expected.bin
     Verify(wrap_cmd::VerifyArgs),
     /// Wrap an outer-configuration STARK proof in the Halo2 verifier circuit (KZG over BN254,
     /// SHPLONK) and write the SNARK.
@@ -108,10 +122,9 @@ struct BuildArgs {
     offline: bool,
 }
 
+/// Private input frames, in command-line order.
 #[derive(clap::Args, Debug)]
-struct RunArgs {
-    /// The guest: an RV32IM ELF file, or a guest crate directory to build first.
-    program: PathBuf,
+pub struct InputArgs {
     /// Add the contents of FILE as one private input frame (repeatable).
     #[arg(long, value_name = "FILE")]
     input: Vec<PathBuf>,
@@ -119,6 +132,15 @@ struct RunArgs {
     /// separators are allowed).
     #[arg(long, value_name = "HEX")]
     input_hex: Vec<String>,
+}
+
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// The guest: an RV32IM ELF file, or a guest crate directory to build first.
+    program: PathBuf,
+    /// Private input frames.
+    #[command(flatten)]
+    inputs: InputArgs,
     /// Stop with an error after this many instructions.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_CYCLES)]
     max_cycles: u64,
@@ -165,6 +187,13 @@ fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<()> {
             None => cmd_info(&args),
         },
         Cmd::ProveToy(args) => wrap_cmd::cmd_prove_toy(&args),
+        Cmd::Prove(args) => {
+            let sub = matches
+                .subcommand_matches("prove")
+                .context("internal: no prove matches")?;
+            prove_cmd::cmd_prove(&args, input_frames(&args.inputs, sub)?)
+        }
+        Cmd::ProgramId(args) => prove_cmd::cmd_program_id(&args),
         Cmd::Verify(args) => wrap_cmd::cmd_verify(&args),
         Cmd::Wrap(args) => wrap_cmd::cmd_wrap(&args),
         Cmd::VerifySnark(args) => wrap_cmd::cmd_verify_snark(&args),
@@ -178,7 +207,7 @@ fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<()> {
 }
 
 /// The input frames in command-line order (clap keeps each flag's values separately).
-fn input_frames(args: &RunArgs, matches: &ArgMatches) -> Result<Input> {
+fn input_frames(args: &InputArgs, matches: &ArgMatches) -> Result<Input> {
     let mut frames: Vec<(usize, Vec<u8>)> = Vec::new();
     let files = matches
         .indices_of("input")
@@ -215,7 +244,7 @@ fn input_frames(args: &RunArgs, matches: &ArgMatches) -> Result<Input> {
 }
 
 /// Loads the ELF at `path`, building the crate first if `path` is a crate directory.
-fn load_program(path: &Path) -> Result<Program> {
+pub(crate) fn load_program(path: &Path) -> Result<Program> {
     let elf_path = if path.is_dir() {
         let options = keel_build::BuildOptions::default();
         let mut elfs = keel_build::build_guest(path, &options)
@@ -261,7 +290,7 @@ struct RecordSummary {
 }
 
 fn cmd_run(args: &RunArgs, matches: &ArgMatches) -> Result<()> {
-    let input = input_frames(args, matches)?;
+    let input = input_frames(&args.inputs, matches)?;
     let program = load_program(&args.program)?;
     let options = RunOptions {
         max_cycles: args.max_cycles,

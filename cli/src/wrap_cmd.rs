@@ -37,7 +37,7 @@ pub struct ProveToyArgs {
     output: PathBuf,
 }
 
-fn parse_config(s: &str) -> Result<ConfigKind, String> {
+pub(crate) fn parse_config(s: &str) -> Result<ConfigKind, String> {
     match s {
         "fast" => Ok(ConfigKind::Fast),
         "outer" => Ok(ConfigKind::Outer),
@@ -126,7 +126,7 @@ pub struct VerifySnarkArgs {
 }
 
 /// A spinner on stderr for one stage (hidden when stderr is not a terminal).
-fn stage(message: &str) -> ProgressBar {
+pub(crate) fn stage(message: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg} [{elapsed}]").expect("a valid template"),
@@ -142,7 +142,7 @@ fn read_proof_file(path: &Path) -> Result<ProofFile> {
 }
 
 /// Writes `bytes` through a temporary file and a rename.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))
@@ -187,8 +187,17 @@ pub fn cmd_prove_toy(args: &ProveToyArgs) -> Result<()> {
 /// Options of `keel verify`.
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
-    /// A proof file (`keel prove-toy`).
+    /// A proof file (`keel prove`, `keel prove-toy`).
     proof: PathBuf,
+    /// The program id the proof must be for (program runs only).
+    #[arg(long, value_name = "BYTES32")]
+    program_id: Option<String>,
+    /// A file holding the public values the program must have committed (program runs only).
+    #[arg(long, value_name = "FILE")]
+    public_values: Option<PathBuf>,
+    /// The exit code the program must have ended with (program runs only).
+    #[arg(long, value_name = "CODE")]
+    exit_code: Option<u32>,
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
@@ -196,7 +205,10 @@ pub struct VerifyArgs {
 
 /// The statement's tables, heights and the verifier's common data, checked against the file.
 fn verify_file(file: &ProofFile) -> Result<()> {
-    let Statement::Toy { kind, log_height } = file.statement;
+    let Statement::Toy { kind, log_height } = file.statement else {
+        keel_machine::rv32im::verify(file)?;
+        return Ok(());
+    };
     let machine = kind.machine(usize::from(log_height));
     let heights = machine.log_heights();
     let public_values = file.public_values()?;
@@ -222,7 +234,7 @@ struct ProofReport {
     verified: Option<bool>,
     version: u32,
     config: ConfigKind,
-    statement: Statement,
+    statement: serde_json::Value,
     public_values: Vec<Vec<u32>>,
     file_bytes: usize,
     proof_bytes: usize,
@@ -231,40 +243,74 @@ struct ProofReport {
     security_binding_term: String,
 }
 
-fn proof_report(file: &ProofFile, file_bytes: usize, verified: Option<bool>) -> ProofReport {
-    let Statement::Toy { kind, log_height } = file.statement;
-    let machine = kind.machine(usize::from(log_height));
-    let heights = machine.log_heights();
+fn proof_report(
+    file: &ProofFile,
+    file_bytes: usize,
+    verified: Option<bool>,
+) -> Result<ProofReport> {
+    let (airs, heights, statement) = match &file.statement {
+        Statement::Toy { kind, log_height } => {
+            let machine = kind.machine(usize::from(*log_height));
+            let heights = machine.log_heights();
+            let shapes = keel_stark::security::table_shapes(&machine.airs, &heights);
+            (
+                shapes,
+                heights,
+                serde_json::json!({ "toy": { "kind": kind, "log_height": log_height } }),
+            )
+        }
+        Statement::Rv32im(run) => {
+            let (airs, heights, id) = keel_machine::rv32im::tables_and_heights(file)?;
+            let shapes = keel_stark::security::table_shapes(&airs, &heights);
+            (
+                shapes,
+                heights,
+                serde_json::json!({ "rv32im": {
+                    "program_id": id.to_string(),
+                    "exit_code": run.exit_code,
+                    "public_values": format!("0x{}", hex::encode(&run.public_values)),
+                    "cycles": run.cycles,
+                    "program_bytes": run.program.len(),
+                } }),
+            )
+        }
+    };
     let settings = match file.config {
         ConfigKind::Fast => keel_stark::config::FriSettings::FAST,
         ConfigKind::Outer => keel_stark::config::FriSettings::OUTER,
     };
-    let estimate = keel_stark::security::conjectured_security(
-        &settings,
-        &keel_stark::security::table_shapes(&machine.airs, &heights),
-    );
-    ProofReport {
+    let estimate = keel_stark::security::conjectured_security(&settings, &airs);
+    Ok(ProofReport {
         verified,
         version: file.version,
         config: file.config,
-        statement: file.statement,
+        statement,
         public_values: file.public_values.clone(),
         file_bytes,
         proof_bytes: file.proof.len(),
         table_log_heights: heights,
         conjectured_security_bits: estimate.conjectured_bits,
         security_binding_term: estimate.binding_term,
-    }
+    })
 }
 
 fn print_report(r: &ProofReport) {
-    let Statement::Toy { kind, log_height } = r.statement;
-    println!(
-        "keel proof file v{}: toy machine {} (2^{log_height} rows), {:?} configuration",
-        r.version,
-        kind.name(),
-        r.config
-    );
+    if let Some(run) = r.statement.get("rv32im") {
+        println!(
+            "keel proof file v{}: a run of program {} ({} cycles), {:?} configuration",
+            r.version, run["program_id"], run["cycles"], r.config
+        );
+        println!(
+            "  exit code {}, public values {}",
+            run["exit_code"], run["public_values"]
+        );
+    } else {
+        let toy = &r.statement["toy"];
+        println!(
+            "keel proof file v{}: toy machine {} (2^{} rows), {:?} configuration",
+            r.version, toy["kind"], toy["log_height"], r.config
+        );
+    }
     println!(
         "  {} bytes ({} proof bytes); table heights 2^{:?}; public values {:?}",
         r.file_bytes, r.proof_bytes, r.table_log_heights, r.public_values
@@ -283,7 +329,7 @@ fn print_report(r: &ProofReport) {
 pub fn cmd_info_proof(path: &Path, json: bool) -> Result<()> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let file = ProofFile::from_bytes(&bytes).with_context(|| format!("{}", path.display()))?;
-    let report = proof_report(&file, bytes.len(), None);
+    let report = proof_report(&file, bytes.len(), None)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -298,8 +344,22 @@ pub fn cmd_verify(args: &VerifyArgs) -> Result<()> {
         std::fs::read(&args.proof).with_context(|| format!("reading {}", args.proof.display()))?;
     let file =
         ProofFile::from_bytes(&bytes).with_context(|| format!("{}", args.proof.display()))?;
-    verify_file(&file).context("verification failed")?;
-    let report = proof_report(&file, bytes.len(), Some(true));
+    let is_run = matches!(file.statement, Statement::Rv32im(_));
+    if is_run {
+        crate::prove_cmd::verify_run(
+            &file,
+            args.program_id.as_deref(),
+            args.public_values.as_ref(),
+            args.exit_code,
+        )
+        .context("verification failed")?;
+    } else {
+        if args.program_id.is_some() || args.public_values.is_some() || args.exit_code.is_some() {
+            bail!("--program-id, --public-values and --exit-code apply to program runs, not toy machines");
+        }
+        verify_file(&file).context("verification failed")?;
+    }
+    let report = proof_report(&file, bytes.len(), Some(true))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
@@ -313,20 +373,31 @@ fn wrap_inputs(file: &ProofFile) -> Result<WrapInputs> {
     if file.config != ConfigKind::Outer {
         bail!("only outer-configuration proofs can be wrapped (prove with --config outer)");
     }
-    let Statement::Toy { kind, log_height } = file.statement;
-    let machine = kind.machine(usize::from(log_height));
-    let heights = machine.log_heights();
-    let data = setup(&outer_config(), &machine.airs, &heights)?;
     let proof = file.proof::<OuterConfig>()?;
     let public_values = file.public_values()?;
-    WrapInputs::new(
-        &machine.airs,
-        &heights,
-        &data.common,
-        &proof,
-        &public_values,
-    )
-    .context("the STARK proof")
+    match &file.statement {
+        Statement::Toy { kind, log_height } => {
+            let machine = kind.machine(usize::from(*log_height));
+            let heights = machine.log_heights();
+            let data = setup(&outer_config(), &machine.airs, &heights)?;
+            WrapInputs::new(
+                &machine.airs,
+                &heights,
+                &data.common,
+                &proof,
+                &public_values,
+            )
+            .context("the STARK proof")
+        }
+        Statement::Rv32im(_) => {
+            // The statement (program id, public values) first, then the circuit's inputs.
+            keel_machine::rv32im::verify(file).context("the STARK proof")?;
+            let (airs, heights, _) = keel_machine::rv32im::tables_and_heights(file)?;
+            let data = setup(&outer_config(), &airs, &heights)?;
+            WrapInputs::new(&airs, &heights, &data.common, &proof, &public_values)
+                .context("the STARK proof")
+        }
+    }
 }
 
 #[derive(Serialize)]

@@ -344,3 +344,20 @@ pub fn verify(file: &ProofFile) -> Result<VerifiedRun, MachineError> {
         public_values: statement.public_values.clone(),
     })
 }
+
+/// The tables of a machine proof file's program and each table's log height as the proof
+/// states it (for reports; [`verify`] checks them).
+pub fn tables_and_heights(
+    file: &ProofFile,
+) -> Result<(Vec<MachineAir>, Vec<usize>, ProgramId), MachineError> {
+    let Statement::Rv32im(statement) = &file.statement else {
+        return Err(MachineError::Statement("not a program run".into()));
+    };
+    let program: Program = postcard::from_bytes(&statement.program)
+        .map_err(|e| MachineError::Statement(format!("the embedded program: {e}")))?;
+    let airs = trace::program_airs(&program)?;
+    let heights = with_config!(file.config, _config => {
+        file.proof_with(&_config)?.degree_bits
+    });
+    Ok((airs, heights, ProgramId(statement.program_id)))
+}

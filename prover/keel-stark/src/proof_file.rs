@@ -138,6 +138,14 @@ impl ProofFile {
     pub fn proof<SC: StarkGenericConfig>(&self) -> Result<BatchProof<SC>, StarkError> {
         decode_proof(&self.proof)
     }
+
+    /// [`Self::proof`] with `SC` inferred from a configuration value.
+    pub fn proof_with<SC: StarkGenericConfig>(
+        &self,
+        _config: &SC,
+    ) -> Result<BatchProof<SC>, StarkError> {
+        decode_proof(&self.proof)
+    }
 }
 
 #[cfg(test)]
