@@ -312,3 +312,67 @@ fn prove_toy_wrap_and_verify_snark() {
     assert!(!out.status.success());
     assert!(stderr(&out).contains("bad magic"), "{}", stderr(&out));
 }
+
+#[test]
+fn prove_a_program_and_verify_its_claim() {
+    let dir = tempfile::tempdir().unwrap();
+    let elf = write_elf(dir.path(), "random.elf", &random_program(3, 120));
+    let proof = dir.path().join("random.proof");
+    let proof = proof.to_str().unwrap();
+    let out = keel(&["prove", &elf, "-o", proof, "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = report["program_id"].as_str().unwrap().to_string();
+    let exit_code = report["exit_code"].as_u64().unwrap().to_string();
+
+    let out = keel(&["program-id", &elf]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out).trim(), id, "program-id agrees with prove");
+
+    let empty = dir.path().join("empty.bin");
+    std::fs::write(&empty, b"").unwrap();
+    let empty = empty.to_str().unwrap();
+    let out = keel(&[
+        "verify",
+        proof,
+        "--program-id",
+        &id,
+        "--public-values",
+        empty,
+        "--exit-code",
+        &exit_code,
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("verified"), "{}", stdout(&out));
+
+    // Wrong expectations: one line naming the mismatch, non-zero exit.
+    let mut other_id = id.clone().into_bytes();
+    let last = other_id.len() - 1;
+    other_id[last] = if other_id[last] == b'0' { b'1' } else { b'0' };
+    let other_id = String::from_utf8(other_id).unwrap();
+    let out = keel(&["verify", proof, "--program-id", &other_id]);
+    assert_one_line_error(&out, "not 0x");
+    let one = dir.path().join("one.bin");
+    std::fs::write(&one, b"\x01").unwrap();
+    let out = keel(&["verify", proof, "--public-values", one.to_str().unwrap()]);
+    assert_one_line_error(&out, "public values");
+    let wrong_code = (report["exit_code"].as_u64().unwrap() + 1).to_string();
+    let out = keel(&["verify", proof, "--exit-code", &wrong_code]);
+    assert_one_line_error(&out, "exit code");
+    let out = keel(&["verify", proof, "--program-id", "0x12"]);
+    assert_one_line_error(&out, "64 hex digits");
+
+    // A flipped byte in the proof: rejected with an error, not a crash.
+    let mut bytes = std::fs::read(proof).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    let tampered = dir.path().join("tampered.proof");
+    std::fs::write(&tampered, &bytes).unwrap();
+    let out = keel(&["verify", tampered.to_str().unwrap()]);
+    assert_one_line_error(&out, "");
+
+    // Programs that read private input are not provable yet: a clear error.
+    let reader = write_elf(dir.path(), "echo.elf", &echo_program());
+    let out = keel(&["prove", &reader, "--input-hex", "01", "-o", proof]);
+    assert_one_line_error(&out, "not provable yet");
+}

@@ -230,12 +230,24 @@ macro_rules! with_config {
     };
 }
 
-/// Runs `program` on `input` and proves the run (see the module documentation).
+/// Runs `program` on `input` and proves the run (see the module documentation); `progress` is
+/// called as each stage starts.
 pub fn prove(
     program: &Program,
     input: Input,
     options: &ProveOptions,
     mut progress: impl FnMut(Stage),
+) -> Result<ProvenRun, MachineError> {
+    prove_dyn(program, input, options, &mut progress)
+}
+
+// Not generic, so that the prover is compiled (and optimised) in this crate rather than in each
+// caller's: a caller built without optimisation would otherwise prove ~15× slower.
+fn prove_dyn(
+    program: &Program,
+    input: Input,
+    options: &ProveOptions,
+    progress: &mut dyn FnMut(Stage),
 ) -> Result<ProvenRun, MachineError> {
     progress(Stage::Execute);
     let (result, record) = run_recorded(
