@@ -290,6 +290,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     let use_imm = sum(&[K::AluImm, K::Jalr]) + loads.clone() + stores.clone();
     let compare = sum(&[K::Blt, K::Bge, K::Bltu, K::Bgeu]);
     let uses_alu = sum(&[K::AluReg]) + use_imm.clone() + compare.clone();
+    let uses_alu_pin = uses_alu.clone();
     for h in 0..2 {
         builder.assert_eq(
             e(C + h),
@@ -332,6 +333,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     // The data slot: key and value.
     let mem = loads.clone() + stores.clone();
     let data_slot = mem.clone() + ecall.clone();
+    let data_slot_pin = data_slot.clone();
     builder.assert_zero(mem.clone() * (e(MKEY) - e(W) - e(RES + 1) * c(1 << 14) - c(32)));
     builder.assert_zero(ecall.clone() * (e(MKEY) - c(abi::reg::A1 as u32) - sys(2)));
     let reads = loads.clone() + ecall.clone();
@@ -340,6 +342,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     }
     let m = |i: usize| e(M + i);
     let bytes_used = sum(&[K::Lb, K::Lh, K::Lbu, K::Lhu, K::Sb, K::Sh]);
+    let bytes_used_pin = bytes_used.clone();
     builder.assert_zero(bytes_used.clone() * (e(MPREV) - m(0) - m(1) * c(256)));
     builder.assert_zero(bytes_used.clone() * (e(MPREV + 1) - m(2) - m(3) * c(256)));
     let pairs = LookupBus::new(BYTE_PAIR_BUS);
@@ -459,6 +462,64 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
         ),
     ];
     builder.assert_zero(e(WRITES_RD) * (AB::Expr::ONE - active.clone()));
+
+    // Cells an instruction does not use are zero, so an honest trace is unique.
+    let branch_eq = sum(&[K::Beq, K::Bne]);
+    let pin = |builder: &mut AB, used: AB::Expr, cells: &[usize]| {
+        for &cell in cells {
+            builder.assert_zero((AB::Expr::ONE - used.clone()) * e(cell));
+        }
+    };
+    pin(
+        builder,
+        active.clone(),
+        &[
+            PC,
+            ALU_OP,
+            RD,
+            RS1,
+            RS2,
+            IMM_LO,
+            IMM_HI,
+            TARGET,
+            RS1V,
+            RS1V + 1,
+            RS2V,
+            RS2V + 1,
+            RDV,
+            RDV + 1,
+        ],
+    );
+    pin(builder, branch_eq, &[IS_EQ, INV, INV + 1]);
+    pin(builder, addressed.clone(), &[W]);
+    pin(builder, bytes_used_pin, &[M, M + 1, M + 2, M + 3]);
+    pin(builder, flag(K::Sb), &[R, R + 1]);
+    pin(builder, sum(&[K::Lb, K::Lh]), &[SIGN, SIGN_LOW]);
+    pin(
+        builder,
+        data_slot_pin.clone(),
+        &[MKEY, MPREV, MPREV + 1, MNEW, MNEW + 1],
+    );
+    pin(builder, uses_alu_pin, &[RES, RES + 1]);
+    pin(builder, e(WRITES_RD), &[RD_PREV, RD_PREV + 1]);
+    let no_rd = sum(&[
+        K::Beq,
+        K::Bne,
+        K::Blt,
+        K::Bge,
+        K::Bltu,
+        K::Bgeu,
+        K::Sb,
+        K::Sh,
+        K::Sw,
+        K::Fence,
+    ]);
+    builder.assert_zero(no_rd.clone() * e(RDV));
+    builder.assert_zero(no_rd * e(RDV + 1));
+    let slot_used = [active.clone(), active.clone(), data_slot_pin, e(WRITES_RD)];
+    for (s, used) in slot_used.into_iter().enumerate() {
+        pin(builder, used, &[PREV_TS + s, T_LO + s, T_HI + s]);
+    }
     for (s, (key, prev, new, count)) in slots.into_iter().enumerate() {
         let ts = e(CLK) * c(4) + c(s as u32);
         builder.assert_zero(

@@ -97,6 +97,18 @@ pub(crate) fn eval_halt<AB: PermutationAirBuilder + InteractionBuilder>(builder:
         builder.assert_zero(is_exit.clone() * (e(DIGEST + i) - c(*v)));
     }
 
+    // Unused cells are zero: everything on inactive rows, the reads' cells on `exit` (the
+    // pointer is `a1` as the CPU sends it).
+    for cell in [CLK, EXIT, EXIT + 1, PTR, PTR + 1]
+        .into_iter()
+        .chain(DIGEST..DIGEST + 16)
+    {
+        builder.assert_zero((AB::Expr::ONE - e(ACTIVE)) * e(cell));
+    }
+    for cell in [W].into_iter().chain(PREV_TS..WIDTH) {
+        builder.assert_zero((AB::Expr::ONE - e(IS_HALT)) * e(cell));
+    }
+
     // halt: eight word reads at the aligned pointer.
     let halt = e(IS_HALT);
     builder.assert_zero(halt.clone() * (e(PTR) - e(W) * c(4)));

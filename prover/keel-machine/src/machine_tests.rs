@@ -115,3 +115,195 @@ mod api {
         ));
     }
 }
+
+mod soundness {
+    use super::*;
+    use crate::cpu::{col, column_names};
+    use crate::halt;
+    use crate::program::InstrClass;
+    use crate::trace::{generate_forged, table};
+    use keel_executor::ExecutionRecord;
+    use keel_isa::encode::asm::{addi, ecall, inst};
+    use keel_isa::{Instruction, Opcode};
+    use keel_stark::stark::StarkError;
+    use p3_field::{PrimeCharacteristicRing, PrimeField32};
+
+    /// `check_traces` rejects the traces, and a proof forced through the prover (which in this
+    /// profile does not check them) does not verify.
+    fn assert_rejected(t: &MachineTraces, what: &str) {
+        assert!(check(t).is_err(), "{what}: the trace check accepted");
+        assert_forced_rejected(t, what);
+    }
+
+    fn assert_forced_rejected(t: &MachineTraces, what: &str) {
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| prove_verify(t)));
+        match outcome {
+            Ok(Ok(())) => panic!("{what}: a proof of the forged trace verified"),
+            Ok(Err(StarkError::Rejected(_) | StarkError::Proving(_))) | Err(_) => {}
+            Ok(Err(e)) => panic!("{what}: unexpected error {e}"),
+        }
+    }
+
+    fn run(code: &[Instruction]) -> (Program, keel_executor::RunResult, ExecutionRecord) {
+        let elf = testing::elf_from_instructions(0x1_0000, code, &[]);
+        let program = Program::from_elf(&elf).unwrap();
+        let (result, record) =
+            run_recorded(&program, Input::new(), &RunOptions::default()).unwrap();
+        (program, result, record)
+    }
+
+    fn exit_with_a0() -> Vec<Instruction> {
+        vec![addi(17, 0, 93), ecall()]
+    }
+
+    #[test]
+    fn skipped_instruction_is_rejected() {
+        // a0 = 5; a0 += 1; exit(a0): exit code 6.
+        let mut code = vec![addi(10, 0, 5), addi(10, 10, 1)];
+        code.extend(exit_with_a0());
+        let (program, result, mut record) = run(&code);
+        assert_eq!(result.exit_code, 6);
+        let honest = generate_forged(&program, &result, &record).unwrap();
+        check(&honest).expect("the unedited record is honest");
+        // Skip `a0 += 1`: everything is consistent except the pc chain, and the claim is 5.
+        record.steps.remove(1);
+        let forged = generate_forged(&program, &result, &record).unwrap();
+        assert_eq!(
+            forged.public_values[table::HALT][0],
+            Val::from_u32(5),
+            "the forgery claims exit code 5"
+        );
+        assert_rejected(&forged, "skipped instruction");
+    }
+
+    #[test]
+    fn wrong_branch_target_is_rejected() {
+        // a0 = 1; beq x0, x0, +8 (over the next); a0 += 10; exit(a0): exit code 1.
+        let mut code = vec![
+            addi(10, 0, 1),
+            inst(Opcode::Beq, 0, 0, 0, 8),
+            addi(10, 10, 10),
+        ];
+        code.extend(exit_with_a0());
+        let (program, result, mut record) = run(&code);
+        assert_eq!(result.exit_code, 1);
+        // Fall through instead of taking the branch: claim exit code 11.
+        let mut fall = record.steps[2];
+        fall.pc = 0x1_0000 + 8;
+        fall.rs1_value = 1;
+        fall.rd_value = 11;
+        record.steps.insert(2, fall);
+        let forged = generate_forged(&program, &result, &record).unwrap();
+        assert_eq!(forged.public_values[table::HALT][0], Val::from_u32(11));
+        assert_rejected(&forged, "branch taken, next row falls through");
+        // The same with the branch row claiming "not taken" (pc chain intact, TAKEN wrong).
+        let mut forged = forged;
+        let cpu = &mut forged.traces[table::CPU];
+        let w = cpu.width;
+        cpu.values[w + col::TAKEN] = Val::ZERO;
+        cpu.values[w + col::NEXT_PC] = Val::from_u32(0x1_0000 + 8);
+        assert_rejected(&forged, "branch claimed not taken");
+    }
+
+    #[test]
+    fn wrong_mul_high_word_and_wrong_exit_claims_are_rejected() {
+        // a0 = mulh(-3, 7) = -1 (high word), exit(a0 & 0xff).
+        let mut code = vec![
+            addi(5, 0, -3),
+            addi(6, 0, 7),
+            inst(Opcode::Mulh, 10, 5, 6, 0),
+            inst(Opcode::Andi, 10, 10, 0, 0xff),
+        ];
+        code.extend(exit_with_a0());
+        let (program, result, record) = run(&code);
+        assert_eq!(result.exit_code, 0xff);
+        let honest = generate_forged(&program, &result, &record).unwrap();
+        check(&honest).unwrap();
+        // MULH answered with MULHU's high word (6) in both the ALU result and rd.
+        let mut forged = honest.clone();
+        let w = forged.traces[table::CPU].width;
+        let row = 2 * w;
+        assert_eq!(
+            forged.traces[table::CPU].values[row + col::FLAGS + InstrClass::AluReg.index()],
+            Val::ONE
+        );
+        for c in [col::RES, col::RDV] {
+            forged.traces[table::CPU].values[row + c] = Val::from_u32(6);
+            forged.traces[table::CPU].values[row + c + 1] = Val::ZERO;
+        }
+        assert_rejected(&forged, "wrong MULH high word");
+        // The exit code in the public values (and the halt row) changed.
+        let mut forged = honest.clone();
+        forged.public_values[table::HALT][0] = Val::from_u32(0xfe);
+        forged.traces[table::HALT].values[halt::col::EXIT] = Val::from_u32(0xfe);
+        assert_rejected(&forged, "wrong exit code");
+        // A digest word changed.
+        let mut forged = honest;
+        forged.public_values[table::HALT][5] += Val::ONE;
+        forged.traces[table::HALT].values[halt::col::DIGEST + 3] += Val::ONE;
+        assert_rejected(&forged, "wrong digest");
+    }
+
+    /// Every column of the CPU and halt tables: single-cell changes at random active rows (and a
+    /// padding row) are caught by the trace check; a sample (every column in the bench with
+    /// `KEEL_MACHINE_FORCED=1`) is also proven anyway and rejected by the verifier.
+    #[test]
+    fn mutation_harness_cpu_and_halt() {
+        use rand_p3::rngs::SmallRng;
+        use rand_p3::{RngExt, SeedableRng};
+        let honest = traces_of(&testing::random_program(11, 60));
+        check(&honest).unwrap();
+        let forced_every = if std::env::var("KEEL_MACHINE_FORCED").is_ok() {
+            1
+        } else {
+            9
+        };
+        let mut rng = SmallRng::seed_from_u64(5);
+        let cpu_rows = honest.traces[table::CPU].height();
+        let active = honest.traces[table::CPU]
+            .values
+            .chunks(crate::cpu::CPU_WIDTH)
+            .filter(|r| r[col::ACTIVE] == Val::ONE)
+            .count();
+        let names = column_names();
+        let (mut tried, mut forced) = (0, 0);
+        for (t, width) in [
+            (table::CPU, crate::cpu::CPU_WIDTH),
+            (table::HALT, halt::HALT_WIDTH),
+        ] {
+            for c in 0..width {
+                for k in 0..3 {
+                    let row = match (t, k) {
+                        (table::HALT, _) => 0,
+                        (_, 2) if active < cpu_rows => rng.random_range(active..cpu_rows),
+                        _ => rng.random_range(0..active),
+                    };
+                    let mut forged = honest.clone();
+                    let cell = &mut forged.traces[t].values[row * width + c];
+                    let delta = if k == 0 {
+                        1
+                    } else {
+                        rng.random_range(2..1u32 << 30)
+                    };
+                    *cell += Val::from_u32(delta);
+                    let what = if t == table::CPU {
+                        format!("cpu {} row {row} +{delta}", names[c])
+                    } else {
+                        format!("halt column {c} +{delta}")
+                    };
+                    assert!(check(&forged).is_err(), "{what}: the trace check accepted");
+                    tried += 1;
+                    if tried % forced_every == 0 {
+                        assert_forced_rejected(&forged, &what);
+                        forced += 1;
+                    }
+                }
+            }
+        }
+        eprintln!(
+            "{tried} single-cell mutations of the CPU and halt tables rejected by the trace \
+             check, {forced} of them also proven anyway and rejected by the verifier"
+        );
+        let _ = Val::ORDER_U32;
+    }
+}

@@ -160,7 +160,10 @@ where
     for (i, ((air, trace), pvs)) in airs.iter().zip(traces).zip(public_values).enumerate() {
         let report = p3_air::check_all_constraints(air, trace, pvs, Some(5));
         for failure in report.failures.iter().take(5) {
-            failures.push(format!("table {i}: {failure}"));
+            failures.push(format!(
+                "table {i} row {} constraint {}",
+                failure.row, failure.constraint
+            ));
         }
     }
     if !failures.is_empty() {
