@@ -248,6 +248,7 @@ mod soundness {
     /// padding row) are caught by the trace check; a sample (every column in the bench with
     /// `KEEL_MACHINE_FORCED=1`) is also proven anyway and rejected by the verifier.
     #[test]
+    #[allow(clippy::needless_range_loop)] // `c` indexes cells and names alike
     fn mutation_harness_cpu_and_halt() {
         use rand_p3::rngs::SmallRng;
         use rand_p3::{RngExt, SeedableRng};
