@@ -172,3 +172,42 @@ fn merkle_rejects_an_index_deeper_than_the_path() {
     assert_eq!(result.exit_code, 101);
     assert!(result.public_values.is_empty());
 }
+
+/// Every example guest proves (fast configuration) and verifies on keel's machine, and the
+/// verified claim is the executor's exit code and public values.
+#[test]
+fn every_example_guest_proves_and_verifies() {
+    use keel_machine::rv32im::{self, ProveOptions};
+    let mut n = Input::new();
+    n.write(&20u32).unwrap();
+    let mut bytes = Input::new();
+    bytes.write_bytes(b"keel proves this".to_vec());
+    let mut merkle = Input::new();
+    merkle.write(&claim_for(5)).unwrap();
+    let mut rounds = Input::new();
+    rounds.write_bytes(1u32.to_le_bytes().to_vec());
+    let cases = [
+        ("fibonacci", n),
+        ("sha256", bytes.clone()),
+        ("keccak256", bytes),
+        ("merkle", merkle),
+        ("bench", rounds),
+    ];
+    for (name, input) in cases {
+        let program = example_program(name);
+        let expected = run(&program, input.clone(), &RunOptions::default()).unwrap();
+        let start = std::time::Instant::now();
+        let proven = rv32im::prove(&program, input, &ProveOptions::default(), |_| {})
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let proved = start.elapsed();
+        let verified = rv32im::verify(&proven.file).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(verified.program_id, rv32im::program_id(&program).unwrap());
+        assert_eq!(verified.exit_code, expected.exit_code, "{name}");
+        assert_eq!(verified.public_values, expected.public_values, "{name}");
+        eprintln!(
+            "{name}: {} cycles proved in {proved:.2?}, {} proof bytes",
+            expected.cycles,
+            proven.file.proof.len()
+        );
+    }
+}

@@ -383,6 +383,12 @@ impl Machine {
                         "asked for {len} bytes, the next frame has {frame_len}"
                     )));
                 }
+                if len > 0 && ptr & 3 != 0 {
+                    return Err(bad(format!(
+                        "destination {ptr:#x} is not word-aligned (keel's proofs write input \
+                         by words)"
+                    )));
+                }
                 let frame = self.input.pop().unwrap_or_default();
                 self.memory
                     .write_bytes(ptr, &frame)
@@ -397,6 +403,12 @@ impl Machine {
                 self.public_values.extend_from_slice(&bytes);
             }
             abi::SYS_HALT => {
+                if args[1] & 3 != 0 {
+                    return Err(bad(format!(
+                        "digest pointer {:#x} is not word-aligned",
+                        args[1]
+                    )));
+                }
                 bytes = self
                     .memory
                     .read_bytes(args[1], 32)

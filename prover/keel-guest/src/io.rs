@@ -66,9 +66,14 @@ pub fn read_vec() -> Vec<u8> {
 #[must_use]
 pub fn try_read_vec() -> Option<Vec<u8>> {
     let len = syscall::input_len()?;
-    // The heap allocator hands out zeroed memory for free, so this costs no memset.
-    let mut frame = vec![0u8; len];
-    syscall::input_read(&mut frame);
+    // The host writes input by words, so the destination must be word-aligned: read into an
+    // aligned window of a slightly larger buffer, then drop the bytes before it. (The heap
+    // allocator hands out zeroed memory for free, so this costs no memset.)
+    let mut frame = vec![0u8; len + 3];
+    let start = frame.as_ptr().align_offset(4).min(3);
+    syscall::input_read(&mut frame[start..start + len]);
+    frame.drain(..start);
+    frame.truncate(len);
     Some(frame)
 }
 

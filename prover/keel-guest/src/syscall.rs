@@ -105,7 +105,11 @@ pub(crate) fn commit(bytes: &[u8]) {
 /// keel never returns from `halt`; qemu-user returns `-ENOSYS`, and then the `exit` ends the
 /// process with the same code.
 pub(crate) fn halt(code: u32, digest: &[u8; 32]) -> ! {
-    ecall2(SYS_HALT, code, digest.as_ptr() as u32);
+    /// keel reads the digest by words: it must be word-aligned.
+    #[repr(C, align(4))]
+    struct Aligned([u8; 32]);
+    let aligned = Aligned(*digest);
+    ecall2(SYS_HALT, code, aligned.0.as_ptr() as u32);
     exit_raw(code)
 }
 

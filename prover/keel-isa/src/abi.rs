@@ -18,9 +18,9 @@
 //! | number | name | arguments | effect |
 //! |---|---|---|---|
 //! | `0x4B45_0000` | [`SYS_INPUT_LEN`] | — | `a0` := byte length of the next private input frame, or [`NO_MORE_INPUT`] |
-//! | `0x4B45_0001` | [`SYS_INPUT_READ`] | `a0` = ptr, `a1` = len | copies the next frame (`len` must equal its length) to `ptr` and consumes it |
+//! | `0x4B45_0001` | [`SYS_INPUT_READ`] | `a0` = ptr, `a1` = len | copies the next frame (`len` must equal its length) to `ptr` (word-aligned unless `len` = 0) and consumes it |
 //! | `0x4B45_0002` | [`SYS_COMMIT`] | `a0` = ptr, `a1` = len | appends `len` bytes to the public values |
-//! | `0x4B45_0003` | [`SYS_HALT`] | `a0` = exit code, `a1` = ptr to 32 bytes | ends execution; the 32 bytes are the SHA-256 digest of all committed bytes, computed by the guest |
+//! | `0x4B45_0003` | [`SYS_HALT`] | `a0` = exit code, `a1` = word-aligned ptr to 32 bytes | ends execution; the 32 bytes are the SHA-256 digest of all committed bytes, computed by the guest |
 //!
 //! Private input is a queue of byte frames supplied by the host (one per `--input` on the CLI).
 //! Public values are the concatenation of all committed bytes; on chain they bind through

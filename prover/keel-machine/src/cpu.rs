@@ -26,8 +26,9 @@
 //!   `a0` unchanged (`commit`, `halt`, `exit`), `a2` (`write`), or the host's answer
 //!   (`input_len`, private). `write` and `commit` touch no proven state: debug output is not
 //!   part of the claim, and the public values bind through the digest the guest passes to
-//!   `halt` (computed by the guest itself, as RISC Zero's journal digest). `input_read` is not
-//!   provable yet (its memory writes need their own table).
+//!   `halt` (computed by the guest itself, as RISC Zero's journal digest). `input_read` sends
+//!   `(clk, ptr, len, extra)` to the input table, which writes the frame's words at the
+//!   `extra` clock values after this one (`clk' = clk + 1 + extra`).
 
 use keel_isa::abi;
 use p3_air::{AirBuilder, PermutationAirBuilder, WindowAccess};
@@ -41,12 +42,13 @@ use crate::program::{InstrClass, PROGRAM_BUS};
 use crate::{flag_count, RANGE16_BUS};
 
 /// The syscalls the CPU proves, in flag-column order.
-pub const SYSCALLS: [u32; 5] = [
+pub const SYSCALLS: [u32; 6] = [
     abi::SYS_HALT,
     abi::SYS_EXIT,
     abi::SYS_WRITE,
     abi::SYS_INPUT_LEN,
     abi::SYS_COMMIT,
+    abi::SYS_INPUT_READ,
 ];
 
 /// Column layout of a CPU row.
@@ -123,8 +125,10 @@ pub mod col {
     pub const TAKEN: usize = 79;
     /// One-hot syscall flags ([`super::SYSCALLS`] order).
     pub const SYS: usize = 80;
+    /// Clock cycles an `input_read` borrows for its word writes (0 otherwise).
+    pub const EXTRA: usize = 86;
     /// Columns of a CPU row.
-    pub const WIDTH: usize = 85;
+    pub const WIDTH: usize = 87;
 }
 
 /// Columns of a CPU row.
@@ -154,6 +158,7 @@ pub fn column_names() -> Vec<String> {
         (col::SIGN_LOW, "sign_low"),
         (col::IS_EQ, "is_eq"),
         (col::TAKEN, "taken"),
+        (col::EXTRA, "extra"),
     ] {
         set(c, n.to_string());
     }
@@ -213,7 +218,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     builder.when_transition().assert_zero(n[FIRST]);
     builder
         .when_transition()
-        .assert_eq(n[CLK], e(CLK) + AB::Expr::ONE);
+        .assert_eq(n[CLK], e(CLK) + AB::Expr::ONE + e(EXTRA));
     builder
         .when_transition()
         .assert_zero(n[ACTIVE].into() * (AB::Expr::ONE - active.clone()));
@@ -389,7 +394,21 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
 
     // Results of ALU, immediates, jumps and syscalls.
     let alu = sum(&[K::AluReg, K::AluImm]);
-    let unchanged = sys(0) + sys(1) + sys(4);
+    let unchanged = sys(0) + sys(1) + sys(4) + sys(5);
+    // input_read: the input table writes the words, at the `extra` cycles after this one.
+    PermutationCheckBus::new(crate::input::INPUT_BUS).send(
+        builder,
+        [
+            e(CLK),
+            e(RS2V),
+            e(RS2V + 1),
+            e(MPREV),
+            e(MPREV + 1),
+            e(EXTRA),
+        ],
+        flag_count(sys(5)),
+    );
+    builder.assert_zero((AB::Expr::ONE - sys(5)) * e(EXTRA));
     for h in 0..2 {
         builder.assert_zero(alu.clone() * (e(RDV + h) - e(RES + h)));
         builder.assert_zero(flag(K::LoadImm) * (e(RDV + h) - e(IMM_LO + h)));

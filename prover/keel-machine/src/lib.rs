@@ -12,6 +12,7 @@ pub mod cpu;
 pub mod div;
 pub mod fixed;
 pub mod halt;
+pub mod input;
 pub mod memory;
 pub mod mul;
 pub mod program;
@@ -57,6 +58,8 @@ pub enum MachineAir {
     Cpu,
     /// The end of the execution: exit code and public-values digest.
     Halt,
+    /// The memory writes of `input_read`.
+    Input,
 }
 
 impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir {
@@ -74,6 +77,7 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
             MachineAir::Program(_) => 1,
             MachineAir::Cpu => cpu::CPU_WIDTH,
             MachineAir::Halt => halt::HALT_WIDTH,
+            MachineAir::Input => input::INPUT_WIDTH,
         }
     }
 
@@ -120,6 +124,7 @@ impl<AB: PermutationAirBuilder + InteractionBuilder> Air<AB> for MachineAir {
             MachineAir::Program(_) => program::eval_program(builder),
             MachineAir::Cpu => cpu::eval_cpu(builder),
             MachineAir::Halt => halt::eval_halt(builder),
+            MachineAir::Input => input::eval_input(builder),
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::cpu::{col, CPU_WIDTH, SYSCALLS};
 use crate::div::{DivOpcode, DivTraces};
 use crate::fixed::{add_multiplicities, range16_trace, BYTES_MULTIPLICITIES};
 use crate::halt::{self, HALT_WIDTH};
+use crate::input::INPUT_WIDTH;
 use crate::memory::{
     boundary_trace, memory_key, pow2_height, ImageTable, MemoryError, RangeCounts,
 };
@@ -95,8 +96,10 @@ pub mod table {
     pub const DIV: usize = 8;
     /// Halt.
     pub const HALT: usize = 9;
+    /// Input writes.
+    pub const INPUT: usize = 10;
     /// Number of tables.
-    pub const COUNT: usize = 10;
+    pub const COUNT: usize = 11;
 }
 
 /// The program-dependent tables of `program` (program table, memory image): everything the
@@ -115,6 +118,7 @@ pub fn program_airs(program: &Program) -> Result<Vec<MachineAir>, TraceError> {
         MachineAir::Mul,
         MachineAir::Div,
         MachineAir::Halt,
+        MachineAir::Input,
     ])
 }
 
@@ -180,6 +184,104 @@ fn set_slot(row: &mut [Val], range: &mut RangeCounts, slot: usize, ts: u32, prev
     range.add(t & 0xffff);
     range.add(t >> 16);
     range.add((t >> 16) << 7);
+}
+
+/// Writes the frame of an `input_read` at `ptr` (CPU clock `clk`) into the input table's rows;
+/// returns the number of words (the clock values the call borrows).
+#[allow(clippy::too_many_arguments)]
+fn input_read(
+    rows: &mut Vec<[u32; INPUT_WIDTH]>,
+    store: &mut Store,
+    image: &ImageTable,
+    range: &mut RangeCounts,
+    pairs: &mut [u32],
+    clk: u32,
+    ptr: u32,
+    frame: &[u8],
+) -> Result<u32, TraceError> {
+    use crate::input::col as c;
+    let len = frame.len() as u32;
+    if len >= 1 << 24 {
+        return Err(TraceError::Unsupported(format!(
+            "an input frame of {len} bytes (at most 2^24 - 1 per read)"
+        )));
+    }
+    let words = len.div_ceil(4);
+    let mut start = [0u32; INPUT_WIDTH];
+    start[c::ACTIVE] = 1;
+    start[c::START] = 1;
+    start[c::CLK] = clk;
+    start[c::NW] = words;
+    start[c::PTR] = ptr & 0xffff;
+    start[c::PTR + 1] = ptr >> 16;
+    start[c::LEN] = len & 0xffff;
+    start[c::LEN + 1] = len >> 16;
+    start[c::REMAIN] = len;
+    range.add((len >> 16) << 8);
+    if words == 0 {
+        start[c::KIND + 1] = 1;
+        rows.push(start);
+        return Ok(0);
+    }
+    if ptr & 3 != 0 {
+        return Err(TraceError::Unsupported(format!(
+            "input_read to the unaligned address {ptr:#x}"
+        )));
+    }
+    let w = (ptr & 0xffff) >> 2;
+    start[c::W] = w;
+    range.add(w);
+    range.add(4 * w);
+    let key0 = memory_key(ptr);
+    for j in 0..words {
+        let mut row = if j == 0 { start } else { [0u32; INPUT_WIDTH] };
+        let remain = len - 4 * j;
+        row[c::ACTIVE] = 1;
+        row[c::CLK] = clk;
+        row[c::J] = j;
+        row[c::NW] = words;
+        row[c::KEY] = key0 + j;
+        row[c::REMAIN] = remain;
+        let kind = if remain > 4 { 0 } else { 1 + remain as usize };
+        row[c::KIND + kind] = 1;
+        let ts = 4 * (clk + 1 + j);
+        let prev_word = store.peek(image, key0 + j);
+        let mut new = bytes(prev_word);
+        for (i, b) in new.iter_mut().enumerate().take(remain.min(4) as usize) {
+            *b = u32::from(frame[(4 * j) as usize + i]);
+        }
+        let new_word = new[0] | new[1] << 8 | new[2] << 16 | new[3] << 24;
+        let (prev, prev_ts) = store.access(image, key0 + j, ts, Some(new_word));
+        let p = bytes(prev);
+        row[c::PREV] = prev & 0xffff;
+        row[c::PREV + 1] = prev >> 16;
+        row[c::P..c::P + 4].copy_from_slice(&p);
+        row[c::N..c::N + 4].copy_from_slice(&new);
+        let t = ts - prev_ts - 1;
+        row[c::PREV_TS] = prev_ts;
+        row[c::T_LO] = t & 0xffff;
+        row[c::T_HI] = t >> 16;
+        range.add(t & 0xffff);
+        range.add(t >> 16);
+        range.add((t >> 16) << 7);
+        for (x, y) in [
+            (p[0], p[1]),
+            (p[2], p[3]),
+            (new[0], new[1]),
+            (new[2], new[3]),
+        ] {
+            pairs[(x * 256 + y) as usize] += 1;
+        }
+        rows.push(row);
+    }
+    Ok(words)
+}
+
+fn input_trace(rows: &[[u32; INPUT_WIDTH]]) -> RowMajorMatrix<Val> {
+    let height = pow2_height(rows.len());
+    let mut values: Vec<Val> = rows.iter().flatten().map(|&v| Val::from_u32(v)).collect();
+    values.resize(height * INPUT_WIDTH, Val::ZERO);
+    RowMajorMatrix::new(values, INPUT_WIDTH)
 }
 
 /// Builds every table of the machine for `program`'s run (`result`, `record`).
@@ -248,11 +350,13 @@ fn generate_checked(
     let height = pow2_height(steps.len());
     let mut cpu = vec![Val::ZERO; height * CPU_WIDTH];
     let mut last_clk = 0u32;
+    let mut clk = 1u32;
+    let mut input_rows: Vec<[u32; INPUT_WIDTH]> = Vec::new();
     let mut halt_info: Option<(bool, u32, u32)> = None;
     for (i, step) in steps.iter().enumerate() {
         let row = &mut cpu[i * CPU_WIDTH..(i + 1) * CPU_WIDTH];
-        let clk = i as u32 + 1;
         last_clk = clk;
+        let mut extra = 0u32;
         let pc = step.pc;
         let prog = *table
             .row_at(pc)
@@ -443,6 +547,23 @@ fn generate_checked(
                 if number == abi::SYS_HALT || number == abi::SYS_EXIT {
                     halt_info = Some((number == abi::SYS_HALT, b, arg));
                 }
+                if number == abi::SYS_INPUT_READ {
+                    let frame = record
+                        .filter(|r| r.step == i as u64)
+                        .map(|r| r.bytes.as_slice())
+                        .ok_or_else(|| diverged(i, "no record of input_read".into()))?;
+                    extra = input_read(
+                        &mut input_rows,
+                        &mut store,
+                        image,
+                        &mut range,
+                        &mut pairs,
+                        clk,
+                        b,
+                        frame,
+                    )?;
+                    set(row, col::EXTRA, extra);
+                }
             }
             K::Fence => {}
         }
@@ -477,10 +598,18 @@ fn generate_checked(
                 ));
             }
         }
+        clk += 1 + extra;
+        if clk as usize > MAX_CYCLES + 1 {
+            return Err(TraceError::TooLong {
+                cycles: clk as usize,
+                max: MAX_CYCLES,
+            });
+        }
     }
     // Padding rows: pc 0, next pc 4 (the fall-through constraint holds on every row).
     for i in steps.len()..height {
-        cpu[i * CPU_WIDTH + col::CLK] = Val::from_u32(i as u32 + 1);
+        cpu[i * CPU_WIDTH + col::CLK] = Val::from_u32(clk);
+        clk += 1;
         cpu[i * CPU_WIDTH + col::NEXT_PC] = Val::from_u32(4);
     }
 
@@ -589,6 +718,7 @@ fn generate_checked(
         mul.mul,
         div.div,
         RowMajorMatrix::new(halt_rows, HALT_WIDTH),
+        input_trace(&input_rows),
     ];
     let mut pvs = vec![vec![]; table::COUNT];
     pvs[table::HALT] = public_values;
