@@ -247,13 +247,68 @@ mod soundness {
     /// Every column of the CPU and halt tables: single-cell changes at random active rows (and a
     /// padding row) are caught by the trace check; a sample (every column in the bench with
     /// `KEEL_MACHINE_FORCED=1`) is also proven anyway and rejected by the verifier.
+    /// Reads a 7-byte frame (the last word partial) and an empty frame into a data segment and
+    /// exits with the first byte read.
+    fn input_program() -> (Program, keel_executor::RunResult, ExecutionRecord) {
+        use keel_executor::testing::RawSegment;
+        use keel_isa::abi::{SYS_INPUT_LEN, SYS_INPUT_READ};
+        use keel_isa::encode::asm::li;
+        const DATA: u32 = 0x2_0000;
+        let mut code = Vec::new();
+        for _ in 0..2 {
+            code.extend(li(17, SYS_INPUT_LEN));
+            code.push(ecall());
+            code.push(addi(11, 10, 0));
+            code.extend(li(10, DATA));
+            code.extend(li(17, SYS_INPUT_READ));
+            code.push(ecall());
+        }
+        code.extend(li(5, DATA));
+        code.push(inst(Opcode::Lbu, 10, 5, 0, 0));
+        code.extend(exit_with_a0());
+        let data = RawSegment {
+            vaddr: DATA,
+            data: vec![0xaa; 8],
+            mem_size: 4096,
+            flags: 6,
+        };
+        let elf = testing::elf_from_instructions(0x1_0000, &code, &[data]);
+        let program = Program::from_elf(&elf).unwrap();
+        let mut input = Input::new();
+        input.write_bytes(b"\x2akeel!!".to_vec());
+        input.write_bytes(Vec::new());
+        let (result, record) = run_recorded(&program, input, &RunOptions::default()).unwrap();
+        assert_eq!(result.exit_code, 0x2a);
+        (program, result, record)
+    }
+
+    #[test]
+    fn input_reads_prove_and_their_placement_is_bound() {
+        let (program, result, record) = input_program();
+        let honest = crate::trace::generate(&program, &result, &record).unwrap();
+        assert_eq!(
+            honest.traces[table::INPUT].values[crate::input::col::NW],
+            Val::TWO
+        );
+        check(&honest).unwrap();
+        prove_verify(&honest).unwrap();
+        // A byte past the frame's end (the 8th, in the partial last word) overwritten.
+        let mut forged = honest.clone();
+        let w = crate::input::INPUT_WIDTH;
+        forged.traces[table::INPUT].values[w + crate::input::col::N + 3] = Val::from_u32(0x55);
+        assert_rejected(&forged, "a byte past the frame overwritten");
+    }
+
     #[test]
     #[allow(clippy::needless_range_loop)] // `c` indexes cells and names alike
-    fn mutation_harness_cpu_and_halt() {
+    fn mutation_harness_cpu_halt_and_input() {
         use rand_p3::rngs::SmallRng;
         use rand_p3::{RngExt, SeedableRng};
         let honest = traces_of(&testing::random_program(11, 60));
         check(&honest).unwrap();
+        let (program, result, record) = input_program();
+        let with_input = crate::trace::generate(&program, &result, &record).unwrap();
+        check(&with_input).unwrap();
         let forced_every = if std::env::var("KEEL_MACHINE_FORCED").is_ok() {
             1
         } else {
@@ -271,15 +326,24 @@ mod soundness {
         for (t, width) in [
             (table::CPU, crate::cpu::CPU_WIDTH),
             (table::HALT, halt::HALT_WIDTH),
+            (table::INPUT, crate::input::INPUT_WIDTH),
         ] {
             for c in 0..width {
                 for k in 0..3 {
                     let row = match (t, k) {
                         (table::HALT, _) => 0,
+                        // The input program's rows: the two words of the first read, the empty
+                        // read, a padding row.
+                        (table::INPUT, _) => rng.random_range(0..4),
                         (_, 2) if active < cpu_rows => rng.random_range(active..cpu_rows),
                         _ => rng.random_range(0..active),
                     };
-                    let mut forged = honest.clone();
+                    let base = if t == table::INPUT {
+                        &with_input
+                    } else {
+                        &honest
+                    };
+                    let mut forged = base.clone();
                     let cell = &mut forged.traces[t].values[row * width + c];
                     let delta = if k == 0 {
                         1
@@ -287,10 +351,10 @@ mod soundness {
                         rng.random_range(2..1u32 << 30)
                     };
                     *cell += Val::from_u32(delta);
-                    let what = if t == table::CPU {
-                        format!("cpu {} row {row} +{delta}", names[c])
-                    } else {
-                        format!("halt column {c} +{delta}")
+                    let what = match t {
+                        table::CPU => format!("cpu {} row {row} +{delta}", names[c]),
+                        table::HALT => format!("halt column {c} +{delta}"),
+                        _ => format!("input column {c} row {row} +{delta}"),
                     };
                     assert!(check(&forged).is_err(), "{what}: the trace check accepted");
                     tried += 1;
@@ -302,9 +366,50 @@ mod soundness {
             }
         }
         eprintln!(
-            "{tried} single-cell mutations of the CPU and halt tables rejected by the trace \
+            "{tried} single-cell mutations of the CPU, halt and input tables rejected by the trace \
              check, {forced} of them also proven anyway and rejected by the verifier"
         );
         let _ = Val::ORDER_U32;
     }
+}
+
+/// Random single-byte flips of a serialized proof file: every one is an error (no flip is
+/// accepted, none panics). `KEEL_PROOF_FLIPS` sets the count (the bench runs 1,000).
+#[test]
+fn flipped_proof_bytes_are_rejected_without_panics() {
+    use crate::rv32im::{self, ProveOptions};
+    use keel_stark::proof_file::ProofFile;
+    use rand_p3::rngs::SmallRng;
+    use rand_p3::{RngExt, SeedableRng};
+    let flips: usize = std::env::var("KEEL_PROOF_FLIPS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    let program = Program::from_elf(&testing::random_program(21, 40)).unwrap();
+    let proven = rv32im::prove(&program, Input::new(), &ProveOptions::default(), |_| {}).unwrap();
+    let bytes = proven.file.to_bytes();
+    rv32im::verify(&ProofFile::from_bytes(&bytes).unwrap()).unwrap();
+    let mut rng = SmallRng::seed_from_u64(99);
+    let (mut decode_errors, mut rejected, mut panics) = (0, 0, 0);
+    for _ in 0..flips {
+        let mut tampered = bytes.clone();
+        let at = rng.random_range(0..tampered.len());
+        tampered[at] ^= rng.random_range(1..=255u8);
+        let outcome = std::panic::catch_unwind(|| match ProofFile::from_bytes(&tampered) {
+            Err(_) => Err(true),
+            Ok(file) => rv32im::verify(&file).map(|_| ()).map_err(|_| false),
+        });
+        match outcome {
+            Ok(Ok(())) => panic!("a proof with byte {at} flipped verified"),
+            Ok(Err(true)) => decode_errors += 1,
+            Ok(Err(false)) => rejected += 1,
+            Err(_) => panics += 1,
+        }
+    }
+    eprintln!(
+        "{flips} byte flips over {} bytes: {decode_errors} malformed files, {rejected} rejected \
+         proofs, {panics} panics, 0 accepted",
+        bytes.len()
+    );
+    assert_eq!(panics, 0, "verification panicked on garbage");
 }
