@@ -13,6 +13,9 @@
 #   5. outer STARK verifier cost (Poseidon2-BN254 permutations) and the Halo2 circuit estimate;
 #   6. Halo2: INSECURE dev SRS generation time (k = 16, 18, 20) and a real KZG keygen/prove/verify;
 #   7. the first real wrap: keygen/prove/verify of the STARK-verifier circuit for a Fibonacci proof.
+#   8. the RV32IM machine: fibonacci and sha256 guests at 2^16, 2^18, 2^20 cycles (fast config)
+#      and 2^16 (outer): prove s, cycles/s, peak RSS, proof bytes, verify ms; 1,000 proof byte
+#      flips; the mutation harness with every mutation also proven and rejected.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -99,3 +102,18 @@ done
 step "7b. MockProver tamper sweep of the wrap: 8 positions per witness kind (opened values, Merkle siblings, opened rows, FRI layer values and siblings), every final-polynomial coefficient, public value, instance and program commitment"
 KEEL_WRAP_TAMPERS=8 cargo test --release --locked -q -p keel-halo2 --lib wrap::tests::tampered -- --nocapture --test-threads 1 2>&1 |
     grep -E 'tampered wraps|test result'
+
+step "8. RV32IM machine proofs: | guest | config | cycles | trace cells/cycle | prove s | cycles/s | proof bytes | verify ms |"
+cargo build --release --locked -q -p keel-machine --example prove_guest
+GUESTS=prover/guests/target/riscv32im-unknown-none-elf/release
+for g in fibonacci sha256; do
+    target/debug/keel build "prover/guests/$g" >/dev/null 2>&1 || cargo run -q -p keel -- build "prover/guests/$g" >/dev/null
+    for run in "fast 65536" "fast 262144" "fast 1048576" "outer 65536"; do
+        # shellcheck disable=SC2086
+        /usr/bin/time -f 'peak RSS %M KB' target/release/examples/prove_guest "$GUESTS/$g" "$g" $run 2>&1
+    done
+done
+
+step "8b. 1,000 random byte flips of a machine proof file; mutation harness with every mutation proven"
+KEEL_PROOF_FLIPS=1000 cargo test --release --locked -q -p keel-machine --lib flipped -- --nocapture 2>&1 | grep -E 'byte flips|test result'
+KEEL_MACHINE_FORCED=1 cargo test --release --locked -q -p keel-machine --lib mutation_harness_cpu -- --nocapture 2>&1 | grep -E 'mutations|test result'
