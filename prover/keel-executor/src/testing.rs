@@ -319,3 +319,62 @@ pub fn random_program(seed: u64, body_len: usize) -> Vec<u8> {
     };
     elf_from_instructions(CODE, &code, &[data])
 }
+
+/// The directory of the self-checking assembly programs (`tests/asm`, one per instruction
+/// group; see its README).
+pub fn asm_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/asm")
+}
+
+/// Assembles `source` (with `tests/asm/test_macros.h` and its linker script) into the ELF
+/// `out` with the distro's `riscv64-unknown-elf-gcc` (installed by `scripts/install.sh`).
+pub fn assemble(source: &std::path::Path, out: &std::path::Path) -> Result<(), String> {
+    let dir = asm_dir();
+    let status = std::process::Command::new("riscv64-unknown-elf-gcc")
+        .args([
+            "-march=rv32im",
+            "-mabi=ilp32",
+            "-nostdlib",
+            "-nostartfiles",
+            "-static",
+            "-I",
+        ])
+        .arg(&dir)
+        .arg("-T")
+        .arg(dir.join("link.ld"))
+        .arg("-o")
+        .arg(out)
+        .arg(source)
+        .status()
+        .map_err(|e| {
+            format!("riscv64-unknown-elf-gcc not runnable ({e}): run scripts/install.sh")
+        })?;
+    if !status.success() {
+        return Err(format!("assembling {} failed", source.display()));
+    }
+    Ok(())
+}
+
+/// Assembles every self-checking program into `out_dir`: `(name, ELF path)`, sorted by name.
+pub fn assemble_asm_programs(
+    out_dir: &std::path::Path,
+) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    let mut sources: Vec<std::path::PathBuf> = std::fs::read_dir(asm_dir())
+        .map_err(|e| format!("{}: {e}", asm_dir().display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "S"))
+        .collect();
+    sources.sort();
+    sources
+        .iter()
+        .map(|source| {
+            let name = source
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let elf = out_dir.join(format!("{name}.elf"));
+            assemble(source, &elf)?;
+            Ok((name, elf))
+        })
+        .collect()
+}

@@ -2,36 +2,12 @@
 //! instruction with the spec's edge cases) exit 0 under keel — and under `qemu-riscv32`, which
 //! checks the expected values themselves against an independent implementation.
 
-use keel_executor::{run, ExecError, Input, Program, RunOptions, Termination};
-use std::path::{Path, PathBuf};
+use keel_executor::{run, testing, ExecError, Input, Program, RunOptions, Termination};
+use std::path::Path;
 use std::process::Command;
 
-fn asm_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/asm")
-}
-
-/// Assembles `source` with the distro's RISC-V gcc into `out`.
 fn assemble(source: &Path, out: &Path) {
-    let status = Command::new("riscv64-unknown-elf-gcc")
-        .args([
-            "-march=rv32im",
-            "-mabi=ilp32",
-            "-nostdlib",
-            "-nostartfiles",
-            "-static",
-            "-I",
-        ])
-        .arg(asm_dir())
-        .arg("-T")
-        .arg(asm_dir().join("link.ld"))
-        .arg("-o")
-        .arg(out)
-        .arg(source)
-        .status()
-        .unwrap_or_else(|e| {
-            panic!("riscv64-unknown-elf-gcc not runnable ({e}): run scripts/install.sh")
-        });
-    assert!(status.success(), "assembling {} failed", source.display());
+    testing::assemble(source, out).unwrap_or_else(|e| panic!("{e}"));
 }
 
 fn case_count(elf: &Path) -> u32 {
@@ -61,25 +37,17 @@ fn run_keel(elf: &Path) -> Result<keel_executor::RunResult, ExecError> {
 #[test]
 fn every_instruction_group_passes_its_self_checks() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sources: Vec<PathBuf> = std::fs::read_dir(asm_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "S"))
-        .collect();
-    sources.sort();
+    let programs = testing::assemble_asm_programs(dir.path()).unwrap_or_else(|e| panic!("{e}"));
     assert!(
-        sources.len() >= 10,
+        programs.len() >= 10,
         "expected the asm test programs in {}",
-        asm_dir().display()
+        testing::asm_dir().display()
     );
     let mut total_cases = 0;
-    for source in &sources {
-        let name = source.file_stem().unwrap().to_string_lossy().into_owned();
-        let elf = dir.path().join(format!("{name}.elf"));
-        assemble(source, &elf);
-        let cases = case_count(&elf);
+    for (name, elf) in &programs {
+        let cases = case_count(elf);
         total_cases += cases;
-        let result = run_keel(&elf).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let result = run_keel(elf).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(result.termination, Termination::Exit);
         assert_eq!(
             result.exit_code, 0,
@@ -87,7 +55,7 @@ fn every_instruction_group_passes_its_self_checks() {
             result.exit_code
         );
         let qemu = Command::new("qemu-riscv32")
-            .arg(&elf)
+            .arg(elf)
             .status()
             .expect("qemu-riscv32 (run scripts/install.sh)");
         assert_eq!(
@@ -97,7 +65,7 @@ fn every_instruction_group_passes_its_self_checks() {
         );
         println!("{name}: {cases} cases pass ({} cycles)", result.cycles);
     }
-    println!("{} programs, {total_cases} cases", sources.len());
+    println!("{} programs, {total_cases} cases", programs.len());
     assert!(total_cases > 500);
 }
 

@@ -64,8 +64,8 @@ fn main() {
         ..Default::default()
     };
     let start = Instant::now();
-    let proven = rv32im::prove(&program, input_for(guest, size), &options, |_| {})
-        .expect("the run proves");
+    let proven =
+        rv32im::prove(&program, input_for(guest, size), &options, |_| {}).expect("the run proves");
     let prove = start.elapsed().as_secs_f64();
     let start = Instant::now();
     rv32im::verify(&proven.file).expect("the proof verifies");

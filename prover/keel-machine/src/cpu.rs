@@ -37,7 +37,7 @@ use p3_lookup::{InteractionBuilder, LookupBus, PermutationCheckBus};
 
 use crate::alu::{ALU_BUS, BYTE_PAIR_BUS};
 use crate::halt::HALT_BUS;
-use crate::memory::MEMORY_BUS;
+use crate::memory::{eval_access, StoreAccess};
 use crate::program::{InstrClass, PROGRAM_BUS};
 use crate::{flag_count, RANGE16_BUS};
 
@@ -452,7 +452,6 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     range.lookup_key(builder, [e(RES + 1) * c(4)], flag_count(flag(K::Jalr)));
 
     // The four accesses.
-    let memory = PermutationCheckBus::new(MEMORY_BUS);
     type Slot<E> = (E, [E; 2], [E; 2], E);
     let slots: [Slot<AB::Expr>; 4] = [
         (
@@ -540,29 +539,17 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
         pin(builder, used, &[PREV_TS + s, T_LO + s, T_HI + s]);
     }
     for (s, (key, prev, new, count)) in slots.into_iter().enumerate() {
-        let ts = e(CLK) * c(4) + c(s as u32);
-        builder.assert_zero(
-            count.clone()
-                * (ts.clone()
-                    - e(PREV_TS + s)
-                    - AB::Expr::ONE
-                    - e(T_LO + s)
-                    - e(T_HI + s) * c(1 << 16)),
-        );
-        range.lookup_key(builder, [e(T_LO + s)], flag_count(count.clone()));
-        range.lookup_key(builder, [e(T_HI + s)], flag_count(count.clone()));
-        range.lookup_key(
+        eval_access(
             builder,
-            [e(T_HI + s) * c(1 << 7)],
-            flag_count(count.clone()),
+            StoreAccess {
+                key,
+                prev,
+                new,
+                prev_ts: e(PREV_TS + s),
+                ts: e(CLK) * c(4) + c(s as u32),
+                t: [e(T_LO + s), e(T_HI + s)],
+                count,
+            },
         );
-        let [p0, p1] = prev;
-        let [n0, n1] = new;
-        memory.receive(
-            builder,
-            [key.clone(), p0, p1, e(PREV_TS + s)],
-            flag_count(count.clone()),
-        );
-        memory.send(builder, [key, n0, n1, ts], flag_count(count));
     }
 }

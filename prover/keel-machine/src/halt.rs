@@ -12,7 +12,7 @@ use p3_air::{AirBuilder, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{InteractionBuilder, PermutationCheckBus};
 
-use crate::memory::MEMORY_BUS;
+use crate::memory::{eval_access, StoreAccess};
 use crate::{flag_count, RANGE16_BUS};
 use p3_lookup::LookupBus;
 
@@ -115,27 +115,19 @@ pub(crate) fn eval_halt<AB: PermutationAirBuilder + InteractionBuilder>(builder:
     let range = LookupBus::new(RANGE16_BUS);
     range.lookup_key(builder, [e(W)], flag_count(halt.clone()));
     range.lookup_key(builder, [e(W) * c(4)], flag_count(halt.clone()));
-    let memory = PermutationCheckBus::new(MEMORY_BUS);
     for j in 0..8 {
-        let key = e(W) + e(PTR + 1) * c(1 << 14) + c(32 + j as u32);
-        let ts = e(CLK) * c(4) + c(4 + j as u32);
-        builder.assert_zero(
-            halt.clone()
-                * (ts.clone()
-                    - e(PREV_TS + j)
-                    - AB::Expr::ONE
-                    - e(T_LO + j)
-                    - e(T_HI + j) * c(1 << 16)),
-        );
-        range.lookup_key(builder, [e(T_LO + j)], flag_count(halt.clone()));
-        range.lookup_key(builder, [e(T_HI + j)], flag_count(halt.clone()));
-        range.lookup_key(builder, [e(T_HI + j) * c(1 << 7)], flag_count(halt.clone()));
-        let (lo, hi) = (e(DIGEST + 2 * j), e(DIGEST + 2 * j + 1));
-        memory.receive(
+        let digest = [e(DIGEST + 2 * j), e(DIGEST + 2 * j + 1)];
+        eval_access(
             builder,
-            [key.clone(), lo.clone(), hi.clone(), e(PREV_TS + j)],
-            flag_count(halt.clone()),
+            StoreAccess {
+                key: e(W) + e(PTR + 1) * c(1 << 14) + c(32 + j as u32),
+                prev: digest.clone(),
+                new: digest,
+                prev_ts: e(PREV_TS + j),
+                ts: e(CLK) * c(4) + c(4 + j as u32),
+                t: [e(T_LO + j), e(T_HI + j)],
+                count: halt.clone(),
+            },
         );
-        memory.send(builder, [key, lo, hi, ts], flag_count(halt.clone()));
     }
 }

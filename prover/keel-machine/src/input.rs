@@ -15,7 +15,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{InteractionBuilder, LookupBus, PermutationCheckBus};
 
 use crate::alu::BYTE_PAIR_BUS;
-use crate::memory::MEMORY_BUS;
+use crate::memory::{eval_access, StoreAccess};
 use crate::{flag_count, RANGE16_BUS};
 
 /// The input bus: `(clk, ptr_lo, ptr_hi, len_lo, len_hi, words)`.
@@ -146,23 +146,17 @@ pub(crate) fn eval_input<AB: PermutationAirBuilder + InteractionBuilder>(builder
     builder.assert_zero(e1.clone() * (nb(1) - p(1)));
     builder.assert_zero((e1.clone() + e2.clone()) * (nb(2) - p(2)));
     builder.assert_zero((e1 + e2 + e3) * (nb(3) - p(3)));
-    let ts = (e(CLK) + AB::Expr::ONE + e(J)) * c(4);
-    builder.assert_zero(
-        writes.clone() * (ts.clone() - e(PREV_TS) - AB::Expr::ONE - e(T_LO) - e(T_HI) * c(1 << 16)),
-    );
-    range.lookup_key(builder, [e(T_LO)], flag_count(writes.clone()));
-    range.lookup_key(builder, [e(T_HI)], flag_count(writes.clone()));
-    range.lookup_key(builder, [e(T_HI) * c(1 << 7)], flag_count(writes.clone()));
-    let memory = PermutationCheckBus::new(MEMORY_BUS);
-    memory.receive(
+    eval_access(
         builder,
-        [e(KEY), e(PREV), e(PREV + 1), e(PREV_TS)],
-        flag_count(writes.clone()),
-    );
-    memory.send(
-        builder,
-        [e(KEY), nb(0) + nb(1) * c(256), nb(2) + nb(3) * c(256), ts],
-        flag_count(writes.clone()),
+        StoreAccess {
+            key: e(KEY),
+            prev: [e(PREV), e(PREV + 1)],
+            new: [nb(0) + nb(1) * c(256), nb(2) + nb(3) * c(256)],
+            prev_ts: e(PREV_TS),
+            ts: (e(CLK) + AB::Expr::ONE + e(J)) * c(4),
+            t: [e(T_LO), e(T_HI)],
+            count: writes.clone(),
+        },
     );
 
     // Unused cells are zero.

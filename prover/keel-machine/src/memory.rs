@@ -466,3 +466,63 @@ pub mod columns {
         "k_lo", "k_hi", "d_lo", "d_hi",
     ];
 }
+
+/// One access of the CPU, halt or input table to the store (see the module documentation):
+/// receives `(key, prev, prev_ts)`, sends `(key, new, ts)`, and checks
+/// `ts − prev_ts − 1 = t_lo + 2^16·t_hi` with `t_lo < 2^16`, `t_hi < 2^9` — all when `count`
+/// (a boolean) is 1.
+pub(crate) struct StoreAccess<E> {
+    /// The key.
+    pub key: E,
+    /// The value received (lo, hi).
+    pub prev: [E; 2],
+    /// The value sent (lo, hi).
+    pub new: [E; 2],
+    /// The timestamp received.
+    pub prev_ts: E,
+    /// This access's timestamp.
+    pub ts: E,
+    /// The limbs of `ts − prev_ts − 1`.
+    pub t: [E; 2],
+    /// 1 if the access happens.
+    pub count: E,
+}
+
+/// Constrains `access` (see [`StoreAccess`]).
+pub(crate) fn eval_access<AB: PermutationAirBuilder + InteractionBuilder>(
+    builder: &mut AB,
+    access: StoreAccess<AB::Expr>,
+) {
+    let StoreAccess {
+        key,
+        prev: [p0, p1],
+        new: [n0, n1],
+        prev_ts,
+        ts,
+        t: [t_lo, t_hi],
+        count,
+    } = access;
+    builder.assert_zero(
+        count.clone()
+            * (ts.clone()
+                - prev_ts.clone()
+                - AB::Expr::ONE
+                - t_lo.clone()
+                - t_hi.clone() * AB::Expr::from_u32(1 << 16)),
+    );
+    let range = LookupBus::new(RANGE16_BUS);
+    range.lookup_key(builder, [t_lo], flag_count(count.clone()));
+    range.lookup_key(builder, [t_hi.clone()], flag_count(count.clone()));
+    range.lookup_key(
+        builder,
+        [t_hi * AB::Expr::from_u32(1 << 7)],
+        flag_count(count.clone()),
+    );
+    let memory = PermutationCheckBus::new(MEMORY_BUS);
+    memory.receive(
+        builder,
+        [key.clone(), p0, p1, prev_ts],
+        flag_count(count.clone()),
+    );
+    memory.send(builder, [key, n0, n1, ts], flag_count(count));
+}

@@ -175,15 +175,21 @@ fn set_word(row: &mut [Val], base: usize, value: u32) {
     row[base + 1] = Val::from_u32(value >> 16);
 }
 
-/// Fills the timestamp columns of `slot` and counts its range lookups.
-fn set_slot(row: &mut [Val], range: &mut RangeCounts, slot: usize, ts: u32, prev_ts: u32) {
+/// The limbs of `ts − prev_ts − 1`, with their range lookups counted.
+fn ts_limbs(range: &mut RangeCounts, ts: u32, prev_ts: u32) -> [u32; 2] {
     let t = ts - prev_ts - 1;
-    row[col::PREV_TS + slot] = Val::from_u32(prev_ts);
-    row[col::T_LO + slot] = Val::from_u32(t & 0xffff);
-    row[col::T_HI + slot] = Val::from_u32(t >> 16);
     range.add(t & 0xffff);
     range.add(t >> 16);
     range.add((t >> 16) << 7);
+    [t & 0xffff, t >> 16]
+}
+
+/// Fills the timestamp columns of `slot` and counts its range lookups.
+fn set_slot(row: &mut [Val], range: &mut RangeCounts, slot: usize, ts: u32, prev_ts: u32) {
+    let [t_lo, t_hi] = ts_limbs(range, ts, prev_ts);
+    row[col::PREV_TS + slot] = Val::from_u32(prev_ts);
+    row[col::T_LO + slot] = Val::from_u32(t_lo);
+    row[col::T_HI + slot] = Val::from_u32(t_hi);
 }
 
 /// Writes the frame of an `input_read` at `ptr` (CPU clock `clk`) into the input table's rows;
@@ -257,13 +263,8 @@ fn input_read(
         row[c::PREV + 1] = prev >> 16;
         row[c::P..c::P + 4].copy_from_slice(&p);
         row[c::N..c::N + 4].copy_from_slice(&new);
-        let t = ts - prev_ts - 1;
         row[c::PREV_TS] = prev_ts;
-        row[c::T_LO] = t & 0xffff;
-        row[c::T_HI] = t >> 16;
-        range.add(t & 0xffff);
-        range.add(t >> 16);
-        range.add((t >> 16) << 7);
+        [row[c::T_LO], row[c::T_HI]] = ts_limbs(range, ts, prev_ts);
         for (x, y) in [
             (p[0], p[1]),
             (p[2], p[3]),
@@ -644,14 +645,11 @@ fn generate_checked(
                 let ts = 4 * last_clk + 4 + j;
                 let (value, prev_ts) = store.access(image, memory_key(ptr) + j, ts, None);
                 set_word(row, h::DIGEST + 2 * j as usize, value);
-                let t = ts - prev_ts - 1;
                 let j = j as usize;
+                let [t_lo, t_hi] = ts_limbs(&mut range, ts, prev_ts);
                 row[h::PREV_TS + j] = Val::from_u32(prev_ts);
-                row[h::T_LO + j] = Val::from_u32(t & 0xffff);
-                row[h::T_HI + j] = Val::from_u32(t >> 16);
-                range.add(t & 0xffff);
-                range.add(t >> 16);
-                range.add((t >> 16) << 7);
+                row[h::T_LO + j] = Val::from_u32(t_lo);
+                row[h::T_HI + j] = Val::from_u32(t_hi);
             }
         } else {
             for (k, v) in halt::public_values(0, &halt::EMPTY_DIGEST)[2..]

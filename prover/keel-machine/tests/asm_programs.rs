@@ -1,54 +1,18 @@
 //! The executor's self-checking assembly programs (every RV32IM instruction with the spec's
 //! edge cases, one program per instruction group) prove and verify on the machine.
 
+use keel_executor::testing;
 use keel_executor::Program;
 use keel_machine::rv32im::{self, ProveOptions, Stage};
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
-
-fn asm_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../keel-executor/tests/asm")
-}
-
-fn assemble(source: &Path, out: &Path) {
-    let status = Command::new("riscv64-unknown-elf-gcc")
-        .args([
-            "-march=rv32im",
-            "-mabi=ilp32",
-            "-nostdlib",
-            "-nostartfiles",
-            "-static",
-            "-I",
-        ])
-        .arg(asm_dir())
-        .arg("-T")
-        .arg(asm_dir().join("link.ld"))
-        .arg("-o")
-        .arg(out)
-        .arg(source)
-        .status()
-        .unwrap_or_else(|e| {
-            panic!("riscv64-unknown-elf-gcc not runnable ({e}): run scripts/install.sh")
-        });
-    assert!(status.success(), "assembling {} failed", source.display());
-}
 
 #[test]
 fn every_instruction_group_proves_and_verifies() {
     let dir = tempfile::tempdir().unwrap();
-    let mut sources: Vec<PathBuf> = std::fs::read_dir(asm_dir())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "S"))
-        .collect();
-    sources.sort();
-    assert!(sources.len() >= 10);
-    for source in &sources {
-        let name = source.file_stem().unwrap().to_string_lossy().into_owned();
-        let elf = dir.path().join(format!("{name}.elf"));
-        assemble(source, &elf);
-        let program = Program::from_elf(&std::fs::read(&elf).unwrap()).unwrap();
+    let programs = testing::assemble_asm_programs(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(programs.len() >= 10);
+    for (name, elf) in &programs {
+        let program = Program::from_elf(&std::fs::read(elf).unwrap()).unwrap();
         let start = Instant::now();
         let mut stages = Vec::new();
         let proven = rv32im::prove(
