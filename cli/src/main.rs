@@ -16,14 +16,17 @@ mod wrap_cmd;
 /// keel — a RISC-V zkVM whose proofs are checked on Ethereum.
 ///
 /// Write a guest program in Rust (no_std + alloc, depending on `keel-guest`), build it into an
-/// RV32IM ELF, and run it. Proving RV32IM executions and on-chain verification arrive with the
-/// next releases; the STARK → SNARK wrap already works on keel's toy machines.
+/// RV32IM ELF, run it, and prove the run with a STARK that `keel verify` checks. On-chain
+/// verification arrives with the next release; the STARK → SNARK wrap works on keel's toy
+/// machines.
 ///
 /// Typical session:
 ///
 ///   keel build prover/guests/fibonacci        # prints the ELF path
 ///
 ///   keel run prover/guests/fibonacci --input-hex 0a   # builds if needed, runs with n = 10
+///
+///   keel prove prover/guests/fibonacci --input-hex 0a -o fib.proof && keel verify fib.proof
 ///
 ///   keel prove-toy lookup -o lookup.proof && keel wrap lookup.proof -o lookup.snark
 ///
@@ -63,8 +66,8 @@ enum Cmd {
     /// Run a guest and prove the run: writes a proof file that `keel verify` checks on its own.
     ///
     /// The proof binds the program id (`keel program-id`), the exit code and the SHA-256 of the
-    /// committed public values. One proof covers up to 2^22 cycles. Not provable yet: guests
-    /// that read private input (`input_read`).
+    /// committed public values (private input stays private). One proof covers up to 2^22
+    /// cycles; longer runs are an error naming the limit.
     ///
     ///   keel prove guest.elf -o guest.proof && keel verify guest.proof --program-id 0x…
     Prove(prove_cmd::ProveArgs),

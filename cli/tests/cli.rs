@@ -371,8 +371,22 @@ fn prove_a_program_and_verify_its_claim() {
     let out = keel(&["verify", tampered.to_str().unwrap()]);
     assert_one_line_error(&out, "");
 
-    // Programs that read private input are not provable yet: a clear error.
+    // A program that reads private input: input frames in command-line order, as `keel run`.
     let reader = write_elf(dir.path(), "echo.elf", &echo_program());
-    let out = keel(&["prove", &reader, "--input-hex", "01", "-o", proof]);
-    assert_one_line_error(&out, "not provable yet");
+    let out = keel(&[
+        "prove",
+        &reader,
+        "--input-hex",
+        "01",
+        "--input-hex",
+        "",
+        "-o",
+        proof,
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["exit_code"], 2, "two frames read");
+    let out = keel(&["verify", proof, "--exit-code", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
 }
