@@ -319,16 +319,22 @@ pub fn expected_public_values(exit_code: u32, public_values: &[u8]) -> Vec<Vec<u
     pvs
 }
 
-/// Verifies a machine proof file on its own (see the module documentation). The caller compares
-/// the returned program id and public values with the ones it expects.
-pub fn verify(file: &ProofFile) -> Result<VerifiedRun, MachineError> {
+/// The statement of a machine proof file and the program it carries.
+fn embedded_program(file: &ProofFile) -> Result<(&RunStatement, Program), MachineError> {
     let Statement::Rv32im(statement) = &file.statement else {
         return Err(MachineError::Statement(
             "the proof file holds a toy-machine proof, not a program run".into(),
         ));
     };
-    let program: Program = postcard::from_bytes(&statement.program)
+    let program = postcard::from_bytes(&statement.program)
         .map_err(|e| MachineError::Statement(format!("the embedded program: {e}")))?;
+    Ok((statement, program))
+}
+
+/// Verifies a machine proof file on its own (see the module documentation). The caller compares
+/// the returned program id and public values with the ones it expects.
+pub fn verify(file: &ProofFile) -> Result<VerifiedRun, MachineError> {
+    let (statement, program) = embedded_program(file)?;
     let (airs, program_id) = program_tables(&program)?;
     if program_id.0 != statement.program_id {
         return Err(MachineError::Statement(format!(
@@ -362,11 +368,7 @@ pub fn verify(file: &ProofFile) -> Result<VerifiedRun, MachineError> {
 pub fn tables_and_heights(
     file: &ProofFile,
 ) -> Result<(Vec<MachineAir>, Vec<usize>, ProgramId), MachineError> {
-    let Statement::Rv32im(statement) = &file.statement else {
-        return Err(MachineError::Statement("not a program run".into()));
-    };
-    let program: Program = postcard::from_bytes(&statement.program)
-        .map_err(|e| MachineError::Statement(format!("the embedded program: {e}")))?;
+    let (statement, program) = embedded_program(file)?;
     let airs = trace::program_airs(&program)?;
     let heights = with_config!(file.config, _config => {
         file.proof_with(&_config)?.degree_bits
