@@ -15,6 +15,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 step() { printf '\n== %s ==\n' "$*"; }
 
+# A cold build is written once: incremental caches would only double its size on disk (CI).
+if [ -n "${CI:-}" ]; then export CARGO_INCREMENTAL=0; fi
+avail_kb=$(df -Pk "${CARGO_TARGET_DIR:-target}" 2>/dev/null | awk 'NR==2 {print $4}' || true)
+if [ -z "$avail_kb" ]; then avail_kb=$(df -Pk . | awk 'NR==2 {print $4}'); fi
+if [ "${avail_kb:-0}" -lt $((8 * 1024 * 1024)) ]; then
+    echo "warning: $((avail_kb / 1024)) MB free for the target directory; a cold test build needs ~6 GB" >&2
+fi
+
 step "install (idempotent)"
 bash scripts/install.sh --quiet
 # shellcheck source=/dev/null
