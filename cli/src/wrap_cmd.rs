@@ -392,10 +392,20 @@ fn wrap_inputs(file: &ProofFile) -> Result<WrapInputs> {
         Statement::Rv32im(_) => {
             // The statement (program id, public values) first, then the circuit's inputs.
             keel_machine::rv32im::verify(file).context("the STARK proof")?;
-            let (airs, heights, _) = keel_machine::rv32im::tables_and_heights(file)?;
+            let (airs, heights, id) = keel_machine::rv32im::tables_and_heights(file)?;
             let data = setup(&outer_config(), &airs, &heights)?;
-            WrapInputs::new(&airs, &heights, &data.common, &proof, &public_values)
-                .context("the STARK proof")
+            // The SNARK's first instance is the program id itself.
+            let tag = keel_halo2::convert::bn254_to_fr(&keel_machine::rv32im::id_tag(&airs));
+            let inputs = WrapInputs::new(&airs, &heights, &data.common, &proof, &public_values)
+                .context("the STARK proof")?
+                .with_commitment_tag(tag);
+            let mut le = id.0;
+            le.reverse();
+            let first = inputs.instances().first().map(|f| f.to_bytes());
+            if first != Some(le) {
+                bail!("internal error: the wrap's first instance is not the program id {id}");
+            }
+            Ok(inputs)
         }
     }
 }

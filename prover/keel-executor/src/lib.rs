@@ -26,4 +26,5 @@ pub use elf::{Program, Segment};
 pub use error::{ElfError, ExecError};
 pub use executor::{run, run_recorded, RunOptions, RunResult, Termination, DEFAULT_MAX_CYCLES};
 pub use io::Input;
+pub use memory::{mapped_ranges, MappedRange};
 pub use record::{ExecutionRecord, StepRecord, SyscallRecord};

@@ -32,6 +32,51 @@ pub enum Fault {
 
 type Page = Box<[u32; WORDS_PER_PAGE]>;
 
+/// A run of consecutive mapped pages with one permission: byte addresses `[start, end)`, both
+/// page-aligned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MappedRange {
+    /// First byte address.
+    pub start: u32,
+    /// One past the last byte address (up to 2^32).
+    pub end: u64,
+    /// Stores are allowed.
+    pub writable: bool,
+}
+
+/// The memory map of `program`, as [`Memory::new`] maps it: every page a loadable segment
+/// touches is mapped, writable if a writable segment touches it; maximal runs of pages with the
+/// same permission, sorted by address. Everything else is unmapped.
+pub fn mapped_ranges(program: &Program) -> Vec<MappedRange> {
+    let mut pages: std::collections::BTreeMap<u32, bool> = std::collections::BTreeMap::new();
+    for segment in &program.segments {
+        if segment.mem_size == 0 {
+            continue;
+        }
+        let first = segment.vaddr >> PAGE_SHIFT;
+        let last = ((segment.end() - 1) >> PAGE_SHIFT) as u32;
+        for page in first..=last {
+            *pages.entry(page).or_insert(false) |= segment.writable;
+        }
+    }
+    let mut ranges: Vec<MappedRange> = Vec::new();
+    for (page, writable) in pages {
+        let start = page << PAGE_SHIFT;
+        let end = u64::from(start) + u64::from(PAGE_SIZE);
+        match ranges.last_mut() {
+            Some(last) if last.end == u64::from(start) && last.writable == writable => {
+                last.end = end
+            }
+            _ => ranges.push(MappedRange {
+                start,
+                end,
+                writable,
+            }),
+        }
+    }
+    ranges
+}
+
 /// The guest's memory.
 #[derive(Clone)]
 pub struct Memory {
@@ -47,18 +92,16 @@ impl Memory {
             table: vec![UNMAPPED; NUM_PAGES],
             pages: Vec::new(),
         };
+        for range in mapped_ranges(program) {
+            let entry = if range.writable {
+                ZERO_PAGE | WRITABLE
+            } else {
+                ZERO_PAGE
+            };
+            let pages = (range.start >> PAGE_SHIFT) as usize..(range.end >> PAGE_SHIFT) as usize;
+            memory.table[pages].fill(entry);
+        }
         for segment in &program.segments {
-            let first = segment.vaddr >> PAGE_SHIFT;
-            let last = ((segment.end() - 1) >> PAGE_SHIFT) as u32;
-            for page in first..=last {
-                let entry = &mut memory.table[page as usize];
-                if *entry == UNMAPPED {
-                    *entry = ZERO_PAGE;
-                }
-                if segment.writable {
-                    *entry |= WRITABLE;
-                }
-            }
             for (i, &byte) in segment.data.iter().enumerate() {
                 if byte != 0 {
                     memory.poke_byte(segment.vaddr + i as u32, byte);

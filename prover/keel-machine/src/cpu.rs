@@ -127,8 +127,10 @@ pub mod col {
     pub const SYS: usize = 80;
     /// Clock cycles an `input_read` borrows for its word writes (0 otherwise).
     pub const EXTRA: usize = 86;
+    /// The data slot's key is in a writable range (carried by its memory messages).
+    pub const MW: usize = 87;
     /// Columns of a CPU row.
-    pub const WIDTH: usize = 87;
+    pub const WIDTH: usize = 88;
 }
 
 /// Columns of a CPU row.
@@ -159,6 +161,7 @@ pub fn column_names() -> Vec<String> {
         (col::IS_EQ, "is_eq"),
         (col::TAKEN, "taken"),
         (col::EXTRA, "extra"),
+        (col::MW, "mem_writable"),
     ] {
         set(c, n.to_string());
     }
@@ -379,7 +382,8 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     builder.assert_zero(sum(&[K::Lhu, K::Lbu]) * rd_hi.clone());
     builder.assert_zero(sum(&[K::Lh, K::Lb]) * (rd_hi.clone() - e(SIGN) * c(0xffff)));
 
-    // Stores.
+    // Stores: only to writable ranges.
+    builder.assert_zero(stores.clone() * (AB::Expr::ONE - e(MW)));
     let r = |i: usize| e(R + i);
     builder.assert_zero(flag(K::Sb) * (e(RS2V) - r(0) - r(1) * c(256)));
     pairs.lookup_key(builder, [r(0), r(1)], flag_count(flag(K::Sb)));
@@ -452,31 +456,35 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     range.lookup_key(builder, [e(RES + 1) * c(4)], flag_count(flag(K::Jalr)));
 
     // The four accesses.
-    type Slot<E> = (E, [E; 2], [E; 2], E);
+    type Slot<E> = (E, [E; 2], [E; 2], E, E);
     let slots: [Slot<AB::Expr>; 4] = [
         (
             e(RS1),
             [e(RS1V), e(RS1V + 1)],
             [e(RS1V), e(RS1V + 1)],
             active.clone(),
+            AB::Expr::ONE,
         ),
         (
             e(RS2),
             [e(RS2V), e(RS2V + 1)],
             [e(RS2V), e(RS2V + 1)],
             active.clone(),
+            AB::Expr::ONE,
         ),
         (
             e(MKEY),
             [e(MPREV), e(MPREV + 1)],
             [e(MNEW), e(MNEW + 1)],
             data_slot,
+            e(MW),
         ),
         (
             e(RD),
             [e(RD_PREV), e(RD_PREV + 1)],
             [e(RDV), e(RDV + 1)],
             e(WRITES_RD),
+            AB::Expr::ONE,
         ),
     ];
     builder.assert_zero(e(WRITES_RD) * (AB::Expr::ONE - active.clone()));
@@ -516,7 +524,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     pin(
         builder,
         data_slot_pin.clone(),
-        &[MKEY, MPREV, MPREV + 1, MNEW, MNEW + 1],
+        &[MKEY, MPREV, MPREV + 1, MNEW, MNEW + 1, MW],
     );
     pin(builder, uses_alu_pin, &[RES, RES + 1]);
     pin(builder, e(WRITES_RD), &[RD_PREV, RD_PREV + 1]);
@@ -538,7 +546,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     for (s, used) in slot_used.into_iter().enumerate() {
         pin(builder, used, &[PREV_TS + s, T_LO + s, T_HI + s]);
     }
-    for (s, (key, prev, new, count)) in slots.into_iter().enumerate() {
+    for (s, (key, prev, new, count, writable)) in slots.into_iter().enumerate() {
         eval_access(
             builder,
             StoreAccess {
@@ -549,6 +557,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
                 ts: e(CLK) * c(4) + c(s as u32),
                 t: [e(T_LO + s), e(T_HI + s)],
                 count,
+                writable,
             },
         );
     }

@@ -48,8 +48,10 @@ pub mod col {
     pub const T_LO: usize = 32;
     /// High limbs (below 2^9).
     pub const T_HI: usize = 40;
+    /// Whether each digest word is in a writable range (carried by its memory messages).
+    pub const WRITABLE: usize = 48;
     /// Columns.
-    pub const WIDTH: usize = 48;
+    pub const WIDTH: usize = 56;
 }
 
 /// Columns of the halt table.
@@ -127,6 +129,7 @@ pub(crate) fn eval_halt<AB: PermutationAirBuilder + InteractionBuilder>(builder:
                 ts: e(CLK) * c(4) + c(4 + j as u32),
                 t: [e(T_LO + j), e(T_HI + j)],
                 count: halt.clone(),
+                writable: e(WRITABLE + j),
             },
         );
     }

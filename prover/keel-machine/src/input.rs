@@ -156,6 +156,8 @@ pub(crate) fn eval_input<AB: PermutationAirBuilder + InteractionBuilder>(builder
             ts: (e(CLK) + AB::Expr::ONE + e(J)) * c(4),
             t: [e(T_LO), e(T_HI)],
             count: writes.clone(),
+            // A store: the word must be in a writable range.
+            writable: AB::Expr::ONE,
         },
     );
 
@@ -165,13 +167,14 @@ pub(crate) fn eval_input<AB: PermutationAirBuilder + InteractionBuilder>(builder
             builder.assert_zero((AB::Expr::ONE - used.clone()) * e(cell));
         }
     };
-    pin(builder, active, &[CLK, J, NW, KEY, REMAIN]);
+    pin(builder, active, &[CLK, J, NW, REMAIN]);
     pin(builder, start, &[PTR, PTR + 1, LEN, LEN + 1]);
     pin(builder, aligned, &[W]);
     pin(
         builder,
         writes,
         &[
+            KEY,
             PREV,
             PREV + 1,
             P,

@@ -244,6 +244,81 @@ mod soundness {
         assert_rejected(&forged, "wrong digest");
     }
 
+    /// Stores `a0 = 7` to a zero-initialised data page at 0x2_0000, loads it back and exits
+    /// with it: the program the permission tests edit.
+    fn store_load_program() -> (Program, keel_executor::RunResult, ExecutionRecord) {
+        use keel_executor::testing::RawSegment;
+        use keel_isa::encode::asm::li;
+        let mut code = li(5, 0x2_0000).to_vec();
+        code.push(addi(6, 0, 7));
+        code.push(inst(Opcode::Sw, 0, 5, 6, 4));
+        code.push(inst(Opcode::Lw, 10, 5, 0, 4));
+        code.extend(exit_with_a0());
+        let data = RawSegment {
+            vaddr: 0x2_0000,
+            data: Vec::new(),
+            mem_size: 4096,
+            flags: 6,
+        };
+        let elf = testing::elf_from_instructions(0x1_0000, &code, &[data]);
+        let program = Program::from_elf(&elf).unwrap();
+        let (result, record) =
+            run_recorded(&program, Input::new(), &RunOptions::default()).unwrap();
+        assert_eq!(result.exit_code, 7);
+        (program, result, record)
+    }
+
+    /// The same run claimed for the program whose data page is read-only (the executor faults
+    /// on its store): the store's row shows the page is not writable, and lying about it breaks
+    /// the memory bus (the boundary row carries the range's permission).
+    #[test]
+    fn store_to_read_only_memory_is_rejected() {
+        let (mut program, result, record) = store_load_program();
+        let honest = generate(&program, &result, &record).unwrap();
+        check(&honest).unwrap();
+        program.segments[1].writable = false;
+        assert!(
+            run_recorded(&program, Input::new(), &RunOptions::default()).is_err(),
+            "the executor faults on the store"
+        );
+        let forged = generate_forged(&program, &result, &record).unwrap();
+        let w = forged.traces[table::CPU].width;
+        let store_row = (0..record.steps.len())
+            .find(|&r| {
+                forged.traces[table::CPU].values[r * w + col::FLAGS + InstrClass::Sw.index()]
+                    == Val::ONE
+            })
+            .unwrap();
+        assert_eq!(
+            forged.traces[table::CPU].values[store_row * w + col::MW],
+            Val::ZERO
+        );
+        assert_rejected(&forged, "store to a read-only page");
+        let mut lying = forged;
+        lying.traces[table::CPU].values[store_row * w + col::MW] = Val::ONE;
+        assert_rejected(&lying, "store to a read-only page claimed writable");
+    }
+
+    /// The same run claimed for the program without its data page (the executor faults on the
+    /// store): no mapped range holds the key, so its boundary row's range checks fail.
+    #[test]
+    fn access_to_unmapped_memory_is_rejected() {
+        let (mut program, result, record) = store_load_program();
+        program.segments.truncate(1);
+        assert!(run_recorded(&program, Input::new(), &RunOptions::default()).is_err());
+        assert!(
+            matches!(
+                generate(&program, &result, &record),
+                Err(crate::trace::TraceError::Memory(
+                    crate::memory::MemoryError::Unmapped(_)
+                ))
+            ),
+            "trace generation names the unmapped key"
+        );
+        let forged = generate_forged(&program, &result, &record).unwrap();
+        assert_rejected(&forged, "access to an unmapped page");
+    }
+
     /// Every column of the CPU and halt tables: single-cell changes at random active rows (and a
     /// padding row) are caught by the trace check; a sample (every column in the bench with
     /// `KEEL_MACHINE_FORCED=1`) is also proven anyway and rejected by the verifier.

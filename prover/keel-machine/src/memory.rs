@@ -3,8 +3,8 @@
 //!
 //! # The argument
 //!
-//! Messages on [`MEMORY_BUS`] are `(key, lo, hi, ts)`: the word's two 16-bit halves and the
-//! timestamp of the access that left it there.
+//! Messages on [`MEMORY_BUS`] are `(key, lo, hi, ts, writable)`: the word's two 16-bit halves,
+//! the timestamp of the access that left it there, and the permission of the key's segment.
 //!
 //! - Each access (a [`MachineAir::MemoryPort`](crate::MachineAir::MemoryPort) row, later a CPU
 //!   slot) **receives** `(key, prev, prev_ts)` and **sends** `(key, new, ts)`, with
@@ -18,6 +18,16 @@
 //!   `(key, init, 0)` and **receives** `(key, final, final_ts)`.
 //! - `init` is the image word (received on [`IMAGE_BUS`], which the preprocessed image table
 //!   sends exactly once per word) on rows flagged `is_image`, else 0.
+//! - **Segments.** The image table also lists the mapped key ranges `[start, end)` with their
+//!   permission (preprocessed, so the program id commits them; registers are the writable range
+//!   `[0, 32)`). Each boundary row looks up its range on [`SEGMENT_BUS`] and shows
+//!   `key − start` and `end − 1 − key` in `[0, 2^29)` (a 16-bit and a 13-bit limb each; no range
+//!   is longer than 2^29 keys, and as keys and ends are below 2^30 + 33 < p − 2^29, neither
+//!   difference can wrap around modulo p into that interval). Its `writable` is the one its
+//!   chain carries: every access receives and sends the same flag, so an access sees the
+//!   permission of its key's range, and a store requires it to be 1. An access to an unmapped
+//!   key has no boundary row to start its chain; a store to a read-only key has no message with
+//!   `writable = 1` to receive.
 //!
 //! Why a read sees the last write: a message with `ts > 0` can only be sent by the one access
 //! at `ts` (timestamps are distinct), and `ts = 0` only by the boundary row of its key (keys are
@@ -28,8 +38,6 @@
 //! access receives the value the previous one left. Every image word is received by exactly one
 //! boundary row (unique keys), so the initial memory is the committed image and zero elsewhere.
 //!
-//! Not yet checked here (the CPU table will): that an address lies in a mapped segment with the
-//! right permission.
 
 use p3_air::{AirBuilder, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
@@ -44,6 +52,10 @@ use crate::{flag_count, RANGE16_BUS};
 pub const MEMORY_BUS: &str = "memory";
 /// The image bus: `(key, lo, hi)`.
 pub const IMAGE_BUS: &str = "image";
+/// The segment bus: `(start, end, writable)` of a mapped key range.
+pub const SEGMENT_BUS: &str = "segment";
+/// The longest mapped key range one segment row covers.
+pub const SEGMENT_MAX_KEYS: u32 = 1 << 29;
 /// First key of memory words (keys below are registers).
 pub const MEMORY_KEY_OFFSET: u32 = 32;
 /// Keys are below 2^30.
@@ -52,9 +64,10 @@ pub const KEY_LIMIT: u32 = 1 << 30;
 /// Columns of a memory port row.
 pub const PORT_WIDTH: usize = 11;
 /// Columns of a boundary row.
-pub const BOUNDARY_WIDTH: usize = 12;
-/// Preprocessed columns of the image table: key, lo, hi, active.
-pub const IMAGE_PREPROCESSED_WIDTH: usize = 4;
+pub const BOUNDARY_WIDTH: usize = 19;
+/// Preprocessed columns of the image table: key, lo, hi, active (a word), and start, end,
+/// writable, active (a mapped key range).
+pub const IMAGE_PREPROCESSED_WIDTH: usize = 8;
 
 // Port columns.
 const P_KEY: usize = 0;
@@ -82,6 +95,13 @@ const B_K_LO: usize = 8;
 const B_K_HI: usize = 9;
 const B_D_LO: usize = 10;
 const B_D_HI: usize = 11;
+const B_S_START: usize = 12;
+const B_S_END: usize = 13;
+const B_S_W: usize = 14;
+const B_A_LO: usize = 15;
+const B_A_HI: usize = 16;
+const B_E_LO: usize = 17;
+const B_E_HI: usize = 18;
 
 /// Smallest table height.
 const MIN_HEIGHT: usize = 4;
@@ -116,17 +136,55 @@ pub enum MemoryError {
     /// More accesses than timestamps (2^22).
     #[error("{0} accesses exceed the 2^22 timestamps of one segment")]
     TooManyAccesses(usize),
+    /// Mapped key ranges overlap, are empty, or end above 2^30 + 32.
+    #[error("mapped key ranges are not sorted, disjoint and below 2^30 + 32 (at {0:#x})")]
+    BadRanges(u32),
+    /// A key outside every mapped range was accessed.
+    #[error("key {0:#x} is not mapped")]
+    Unmapped(u32),
+}
+
+/// A mapped key range `[start, end)` with its permission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyRange {
+    /// First key.
+    pub start: u32,
+    /// One past the last key.
+    pub end: u32,
+    /// Stores are allowed.
+    pub writable: bool,
+}
+
+impl KeyRange {
+    /// The registers: keys `[0, 32)`, writable.
+    pub const REGISTERS: KeyRange = KeyRange {
+        start: 0,
+        end: MEMORY_KEY_OFFSET,
+        writable: true,
+    };
+
+    /// Every key below 2^30, writable: for tests of the memory argument on its own.
+    pub fn everything() -> Vec<KeyRange> {
+        vec![KeyRange {
+            start: 0,
+            end: KEY_LIMIT,
+            writable: true,
+        }]
+    }
 }
 
 /// The program's initial memory: `(key, value)` words, keys unique, sorted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ImageTable {
     words: Vec<(u32, u32)>,
+    ranges: Vec<KeyRange>,
 }
 
 impl ImageTable {
-    /// An image from `(key, value)` words (any order; keys unique and below 2^30).
-    pub fn new(mut words: Vec<(u32, u32)>) -> Result<Self, MemoryError> {
+    /// An image from `(key, value)` words (any order; keys unique and below 2^30) and the mapped
+    /// key ranges (sorted, disjoint, nonempty; ranges longer than [`SEGMENT_MAX_KEYS`] are split).
+    /// Every word must lie in a mapped range.
+    pub fn new(mut words: Vec<(u32, u32)>, ranges: Vec<KeyRange>) -> Result<Self, MemoryError> {
         words.sort_unstable();
         for pair in words.windows(2) {
             if pair[0].0 == pair[1].0 {
@@ -136,7 +194,59 @@ impl ImageTable {
         if let Some(&(key, _)) = words.iter().find(|(k, _)| *k >= KEY_LIMIT) {
             return Err(MemoryError::KeyTooLarge(key));
         }
-        Ok(ImageTable { words })
+        let mut split: Vec<KeyRange> = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            let after_previous = split.last().is_none_or(|last| last.end <= range.start);
+            if range.start >= range.end
+                || range.end > KEY_LIMIT + MEMORY_KEY_OFFSET
+                || !after_previous
+            {
+                return Err(MemoryError::BadRanges(range.start));
+            }
+            let mut start = range.start;
+            while start < range.end {
+                let end = range.end.min(start.saturating_add(SEGMENT_MAX_KEYS));
+                split.push(KeyRange {
+                    start,
+                    end,
+                    ..range
+                });
+                start = end;
+            }
+        }
+        let table = ImageTable {
+            words,
+            ranges: split,
+        };
+        if let Some(&(key, _)) = table
+            .words
+            .iter()
+            .find(|(k, _)| table.range_of(*k).is_none())
+        {
+            return Err(MemoryError::Unmapped(key));
+        }
+        Ok(table)
+    }
+
+    /// The mapped key ranges (rows of the segment columns), sorted.
+    pub fn ranges(&self) -> &[KeyRange] {
+        &self.ranges
+    }
+
+    /// The index of the range holding `key`, if one does.
+    pub fn range_of(&self, key: u32) -> Option<usize> {
+        let i = self.ranges.partition_point(|r| r.start <= key);
+        (i > 0 && key < self.ranges[i - 1].end).then(|| i - 1)
+    }
+
+    /// Whether `key` is mapped and writable.
+    pub fn writable(&self, key: u32) -> bool {
+        self.range_of(key).is_some_and(|i| self.ranges[i].writable)
+    }
+
+    /// The table's height: words and ranges side by side.
+    pub fn height(&self) -> usize {
+        pow2_height(self.words.len().max(self.ranges.len()))
     }
 
     /// The words, sorted by key.
@@ -152,17 +262,31 @@ impl ImageTable {
             .map(|i| self.words[i].1)
     }
 
-    /// Preprocessed columns `key, lo, hi, active`, padded with inactive zero rows.
+    /// Preprocessed columns `key, lo, hi, active` (the words) beside `start, end, writable,
+    /// active` (the ranges), padded with inactive zero rows.
     pub fn preprocessed<F: PrimeCharacteristicRing + Clone + Send + Sync>(
         &self,
     ) -> RowMajorMatrix<F> {
-        let height = pow2_height(self.words.len());
-        let mut values = Vec::with_capacity(height * IMAGE_PREPROCESSED_WIDTH);
-        for &(key, value) in &self.words {
+        let height = self.height();
+        let mut values = vec![F::ZERO; height * IMAGE_PREPROCESSED_WIDTH];
+        for (row, &(key, value)) in values
+            .chunks_exact_mut(IMAGE_PREPROCESSED_WIDTH)
+            .zip(&self.words)
+        {
             let (lo, hi) = halves(value);
-            values.extend([key, lo, hi, 1].map(F::from_u32));
+            for (cell, v) in row.iter_mut().zip([key, lo, hi, 1]) {
+                *cell = F::from_u32(v);
+            }
         }
-        values.resize(height * IMAGE_PREPROCESSED_WIDTH, F::ZERO);
+        for (row, range) in values
+            .chunks_exact_mut(IMAGE_PREPROCESSED_WIDTH)
+            .zip(&self.ranges)
+        {
+            let cells = [range.start, range.end, u32::from(range.writable), 1];
+            for (cell, v) in row[4..].iter_mut().zip(cells) {
+                *cell = F::from_u32(v);
+            }
+        }
         RowMajorMatrix::new(values, IMAGE_PREPROCESSED_WIDTH)
     }
 }
@@ -190,16 +314,41 @@ impl RangeCounts {
 }
 
 /// The boundary table of the final store `state` (key → (value, timestamp of the last access)),
-/// every key's initial value taken from `image` (zero elsewhere).
+/// every key's initial value taken from `image` (zero elsewhere), and the image table's main
+/// trace (how often each mapped range is looked up). The keys `state` holds outside every mapped
+/// range are returned too: their rows name a range that does not hold them (the nearest one
+/// below), whose limbs cannot pass the range checks — such traces are for soundness tests;
+/// [`crate::trace::generate`] refuses them.
 pub(crate) fn boundary_trace(
     image: &ImageTable,
     state: &std::collections::BTreeMap<u32, (u32, u32)>,
     range: &mut RangeCounts,
-) -> RowMajorMatrix<Val> {
+) -> (RowMajorMatrix<Val>, RowMajorMatrix<Val>, Vec<u32>) {
     let boundary_height = pow2_height(state.len());
     let mut boundary = Vec::with_capacity(boundary_height * BOUNDARY_WIDTH);
+    let mut uses = vec![0u32; image.height()];
+    let mut unmapped = Vec::new();
     let mut previous: Option<u32> = None;
     for (&key, &(last, last_ts)) in state {
+        let segment = image.range_of(key).unwrap_or_else(|| {
+            unmapped.push(key);
+            image.ranges().partition_point(|r| r.start <= key).max(1) - 1
+        });
+        let r = image.ranges().get(segment).copied().unwrap_or(KeyRange {
+            start: 0,
+            end: 0,
+            writable: false,
+        });
+        uses[segment] += 1;
+        // Limbs of `key − start` and `end − 1 − key` (truncated if the key is not in the range:
+        // the lookups then fail, as they must).
+        let above = key.wrapping_sub(r.start);
+        let below = r.end.wrapping_sub(1).wrapping_sub(key);
+        let (a_lo, a_hi) = (above & 0xffff, (above >> 16) & 0x1fff);
+        let (e_lo, e_hi) = (below & 0xffff, (below >> 16) & 0x1fff);
+        for v in [a_lo, a_hi, a_hi << 3, e_lo, e_hi, e_hi << 3] {
+            range.add(v);
+        }
         let init = image.get(key);
         let (init_lo, init_hi) = halves(init.unwrap_or(0));
         let (final_lo, final_hi) = halves(last);
@@ -224,12 +373,23 @@ pub(crate) fn boundary_trace(
                 k_hi,
                 d_lo,
                 d_hi,
+                r.start,
+                r.end,
+                u32::from(r.writable),
+                a_lo,
+                a_hi,
+                e_lo,
+                e_hi,
             ]
             .map(Val::from_u32),
         );
     }
     boundary.resize(boundary_height * BOUNDARY_WIDTH, Val::ZERO);
-    RowMajorMatrix::new(boundary, BOUNDARY_WIDTH)
+    (
+        RowMajorMatrix::new(boundary, BOUNDARY_WIDTH),
+        RowMajorMatrix::new(uses.into_iter().map(Val::from_u32).collect(), 1),
+        unmapped,
+    )
 }
 
 /// The traces of the memory tables for a sequence of accesses (the `i`-th at timestamp `i + 1`).
@@ -237,7 +397,7 @@ pub(crate) fn boundary_trace(
 pub struct MemoryTraces {
     /// Range-16 multiplicities (main trace of `Range16`).
     pub range16: RowMajorMatrix<Val>,
-    /// The image table's main trace (one zero column).
+    /// The image table's main trace (lookups per mapped range).
     pub image: RowMajorMatrix<Val>,
     /// The boundary table.
     pub boundary: RowMajorMatrix<Val>,
@@ -297,12 +457,13 @@ impl MemoryTraces {
             port.extend(row.map(Val::from_u32));
         }
 
-        let boundary = boundary_trace(image, &state, &mut range);
-
-        let image_height = pow2_height(image.words().len());
+        let (boundary, segment_uses, unmapped) = boundary_trace(image, &state, &mut range);
+        if let Some(&key) = unmapped.first() {
+            return Err(MemoryError::Unmapped(key));
+        }
         Ok(MemoryTraces {
             range16: crate::fixed::range16_trace(&range.0),
-            image: RowMajorMatrix::new(vec![Val::ZERO; image_height], 1),
+            image: segment_uses,
             boundary,
             port: RowMajorMatrix::new(port, PORT_WIDTH),
             values,
@@ -321,16 +482,18 @@ fn prefix<AB: AirBuilder>(builder: &mut AB, flag: AB::Var, next_flag: AB::Var) {
         .assert_zero(next_flag.into() * (AB::Expr::ONE - flag.into()));
 }
 
-/// The image table: sends each preprocessed word once.
+/// The image table: sends each preprocessed word once; provides the mapped ranges with a
+/// multiplicity (zero on padding rows).
 pub(crate) fn eval_image<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
     let pre: Vec<AB::Var> = builder.preprocessed().current_slice().to_vec();
-    let unused = builder.main().current_slice()[0];
-    builder.assert_zero(unused);
+    let uses = builder.main().current_slice()[0];
+    builder.assert_zero((AB::Expr::ONE - pre[7].into()) * uses.into());
     PermutationCheckBus::new(IMAGE_BUS).send(
         builder,
         [pre[0], pre[1], pre[2]],
         flag_count(pre[3].into()),
     );
+    LookupBus::new(SEGMENT_BUS).table_entry(builder, [pre[4], pre[5], pre[6]], uses);
 }
 
 /// The boundary table (see the module documentation).
@@ -351,16 +514,35 @@ pub(crate) fn eval_boundary<AB: PermutationAirBuilder + InteractionBuilder>(buil
     );
     builder.when_transition().when(next[B_ACTIVE]).assert_eq(
         next[B_KEY].into() - local[B_KEY].into() - AB::Expr::ONE,
-        next[B_D_LO].into() + next[B_D_HI].into() * limb,
+        next[B_D_LO].into() + next[B_D_HI].into() * limb.clone(),
     );
     let not_image = active.into() - is_image.into();
     builder.assert_zero(not_image.clone() * local[B_INIT_LO].into());
     builder.assert_zero(not_image * local[B_INIT_HI].into());
+    // The key's mapped range: `key − start` and `end − 1 − key` in [0, 2^29).
+    builder.when(active).assert_eq(
+        local[B_KEY].into() - local[B_S_START].into(),
+        local[B_A_LO].into() + local[B_A_HI].into() * limb.clone(),
+    );
+    builder.when(active).assert_eq(
+        local[B_S_END].into() - AB::Expr::ONE - local[B_KEY].into(),
+        local[B_E_LO].into() + local[B_E_HI].into() * limb.clone(),
+    );
+    for cell in [B_S_START, B_S_END, B_S_W, B_A_LO, B_A_HI, B_E_LO, B_E_HI] {
+        builder.assert_zero((AB::Expr::ONE - active.into()) * local[cell].into());
+    }
+    LookupBus::new(SEGMENT_BUS).lookup_key(
+        builder,
+        [local[B_S_START], local[B_S_END], local[B_S_W]],
+        flag_count(active.into()),
+    );
 
     let range = LookupBus::new(RANGE16_BUS);
     let four = AB::Expr::from_u32(4);
+    let eight = AB::Expr::from_u32(8);
     // A limb `h < 2^14`: `h` and `4h` both in [0, 2^16) (the first makes `4h` an integer below
     // 2^18 < p, so the second bounds it; `4h` alone would admit field elements like 1/4).
+    // Likewise `h < 2^13` by `h` and `8h`.
     for x in [
         local[B_K_LO].into(),
         local[B_K_HI].into(),
@@ -368,6 +550,12 @@ pub(crate) fn eval_boundary<AB: PermutationAirBuilder + InteractionBuilder>(buil
         local[B_D_LO].into(),
         local[B_D_HI].into(),
         local[B_D_HI].into() * four.clone(),
+        local[B_A_LO].into(),
+        local[B_A_HI].into(),
+        local[B_A_HI].into() * eight.clone(),
+        local[B_E_LO].into(),
+        local[B_E_HI].into(),
+        local[B_E_HI].into() * eight,
     ] {
         range.lookup_key(builder, [x], flag_count(active.into()));
     }
@@ -380,6 +568,7 @@ pub(crate) fn eval_boundary<AB: PermutationAirBuilder + InteractionBuilder>(buil
             local[B_INIT_LO].into(),
             local[B_INIT_HI].into(),
             AB::Expr::ZERO,
+            local[B_S_W].into(),
         ],
         flag_count(active.into()),
     );
@@ -390,6 +579,7 @@ pub(crate) fn eval_boundary<AB: PermutationAirBuilder + InteractionBuilder>(buil
             local[B_FINAL_LO],
             local[B_FINAL_HI],
             local[B_FINAL_TS],
+            local[B_S_W],
         ],
         flag_count(active.into()),
     );
@@ -436,19 +626,27 @@ pub(crate) fn eval_port<AB: PermutationAirBuilder + InteractionBuilder>(builder:
     range.lookup_key(builder, [local[P_HI]], flag_count(is_write.into()));
 
     let memory = PermutationCheckBus::new(MEMORY_BUS);
+    // The port stands in for accesses to writable memory.
     memory.receive(
         builder,
         [
-            local[P_KEY],
-            local[P_PREV_LO],
-            local[P_PREV_HI],
-            local[P_PREV_TS],
+            local[P_KEY].into(),
+            local[P_PREV_LO].into(),
+            local[P_PREV_HI].into(),
+            local[P_PREV_TS].into(),
+            AB::Expr::ONE,
         ],
         flag_count(active.into()),
     );
     memory.send(
         builder,
-        [local[P_KEY], local[P_LO], local[P_HI], local[P_TS]],
+        [
+            local[P_KEY].into(),
+            local[P_LO].into(),
+            local[P_HI].into(),
+            local[P_TS].into(),
+            AB::Expr::ONE,
+        ],
         flag_count(active.into()),
     );
 }
@@ -462,13 +660,30 @@ pub mod columns {
     ];
     /// Boundary columns by name.
     pub const BOUNDARY: [&str; super::BOUNDARY_WIDTH] = [
-        "key", "init_lo", "init_hi", "final_lo", "final_hi", "final_ts", "is_image", "active",
-        "k_lo", "k_hi", "d_lo", "d_hi",
+        "key",
+        "init_lo",
+        "init_hi",
+        "final_lo",
+        "final_hi",
+        "final_ts",
+        "is_image",
+        "active",
+        "k_lo",
+        "k_hi",
+        "d_lo",
+        "d_hi",
+        "s_start",
+        "s_end",
+        "s_writable",
+        "a_lo",
+        "a_hi",
+        "e_lo",
+        "e_hi",
     ];
 }
 
 /// One access of the CPU, halt or input table to the store (see the module documentation):
-/// receives `(key, prev, prev_ts)`, sends `(key, new, ts)`, and checks
+/// receives `(key, prev, prev_ts, writable)`, sends `(key, new, ts, writable)`, and checks
 /// `ts − prev_ts − 1 = t_lo + 2^16·t_hi` with `t_lo < 2^16`, `t_hi < 2^9` — all when `count`
 /// (a boolean) is 1.
 pub(crate) struct StoreAccess<E> {
@@ -486,6 +701,8 @@ pub(crate) struct StoreAccess<E> {
     pub t: [E; 2],
     /// 1 if the access happens.
     pub count: E,
+    /// The permission of the key's range (1 for registers; a store must show 1).
+    pub writable: E,
 }
 
 /// Constrains `access` (see [`StoreAccess`]).
@@ -501,6 +718,7 @@ pub(crate) fn eval_access<AB: PermutationAirBuilder + InteractionBuilder>(
         ts,
         t: [t_lo, t_hi],
         count,
+        writable,
     } = access;
     builder.assert_zero(
         count.clone()
@@ -521,8 +739,8 @@ pub(crate) fn eval_access<AB: PermutationAirBuilder + InteractionBuilder>(
     let memory = PermutationCheckBus::new(MEMORY_BUS);
     memory.receive(
         builder,
-        [key.clone(), p0, p1, prev_ts],
+        [key.clone(), p0, p1, prev_ts, writable.clone()],
         flag_count(count.clone()),
     );
-    memory.send(builder, [key, n0, n1, ts], flag_count(count));
+    memory.send(builder, [key, n0, n1, ts, writable], flag_count(count));
 }

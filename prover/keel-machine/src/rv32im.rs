@@ -135,6 +135,13 @@ fn air_digest(airs: &[MachineAir]) -> [u8; 32] {
     h.finalize().into()
 }
 
+/// The second input of the program id's compression: the first 31 bytes of the machine's AIR
+/// digest as a BN254 element (the same for every program; the wrap circuit's constant that
+/// makes its first instance the program id).
+pub fn id_tag(airs: &[MachineAir]) -> Bn254 {
+    bn254_from_be(&air_digest(airs)[..31])
+}
+
 fn bn254_from_be(bytes: &[u8]) -> Bn254 {
     Bn254::from_biguint(num_bigint::BigUint::from_bytes_be(bytes))
         .expect("fewer than 254 bits are below the modulus")
@@ -163,9 +170,8 @@ fn id_of(airs: &[MachineAir]) -> Result<ProgramId, MachineError> {
             p.commitment[0][0]
         })
         .ok_or_else(|| MachineError::Statement("the machine has no preprocessed tables".into()))?;
-    let digest = air_digest(airs);
     let compress = OuterCompress::new(outer_perm());
-    let id: Bn254 = compress.compress([[root], [bn254_from_be(&digest[..31])]])[0];
+    let id: Bn254 = compress.compress([[root], [id_tag(airs)]])[0];
     let be = id.as_canonical_biguint().to_bytes_be();
     let mut out = [0u8; 32];
     out[32 - be.len()..].copy_from_slice(&be);

@@ -15,7 +15,8 @@ use rand_p3::rngs::SmallRng;
 use rand_p3::{RngExt, SeedableRng};
 
 use crate::memory::{
-    columns, memory_key, register_key, Access, ImageTable, MemoryTraces, KEY_LIMIT,
+    columns, memory_key, register_key, Access, ImageTable, KeyRange, MemoryError, MemoryTraces,
+    KEY_LIMIT,
 };
 use crate::MachineAir;
 
@@ -94,6 +95,7 @@ fn image() -> ImageTable {
                 )
             })
             .collect(),
+        KeyRange::everything(),
     )
     .unwrap()
 }
@@ -148,8 +150,88 @@ fn trace_generation_rejects_bad_keys_and_images() {
         write: None,
     }];
     assert!(MemoryTraces::generate(&image, &too_large).is_err());
-    assert!(ImageTable::new(vec![(40, 1), (40, 2)]).is_err());
-    assert!(ImageTable::new(vec![(KEY_LIMIT, 1)]).is_err());
+    assert!(ImageTable::new(vec![(40, 1), (40, 2)], KeyRange::everything()).is_err());
+    assert!(ImageTable::new(vec![(KEY_LIMIT, 1)], KeyRange::everything()).is_err());
+}
+
+fn range(start: u32, end: u32, writable: bool) -> KeyRange {
+    KeyRange {
+        start,
+        end,
+        writable,
+    }
+}
+
+#[test]
+fn key_ranges_are_validated_split_and_looked_up() {
+    // Overlapping, unsorted, empty, too high: rejected. A word outside every range: rejected.
+    for bad in [
+        vec![range(0, 40, true), range(39, 50, false)],
+        vec![range(100, 200, true), range(0, 40, true)],
+        vec![range(40, 40, true)],
+        vec![range(40, KEY_LIMIT + 33, true)],
+    ] {
+        assert!(matches!(
+            ImageTable::new(vec![], bad),
+            Err(MemoryError::BadRanges(_))
+        ));
+    }
+    assert_eq!(
+        ImageTable::new(vec![(64, 1)], vec![range(0, 64, true)]),
+        Err(MemoryError::Unmapped(64))
+    );
+    // Ranges longer than 2^29 keys are split; lookups find the holder.
+    let table = ImageTable::new(
+        vec![(40, 1)],
+        vec![
+            range(0, 32, true),
+            range(32, 48, false),
+            range(48, KEY_LIMIT, true),
+        ],
+    )
+    .unwrap();
+    assert_eq!(table.ranges().len(), 4);
+    assert!(table.ranges().iter().all(|r| r.end - r.start <= 1 << 29));
+    assert_eq!(table.range_of(31), Some(0));
+    assert_eq!(table.range_of(40), Some(1));
+    assert!(!table.writable(40));
+    assert!(table.writable(48) && table.writable(KEY_LIMIT - 1));
+    let gap = ImageTable::new(vec![], vec![range(0, 32, true), range(64, 96, true)]).unwrap();
+    assert_eq!(gap.range_of(40), None);
+    assert!(!gap.writable(40));
+    // An access outside every range: no trace.
+    assert_eq!(
+        MemoryTraces::generate(
+            &gap,
+            &[Access {
+                key: 40,
+                write: None
+            }]
+        )
+        .unwrap_err(),
+        MemoryError::Unmapped(40)
+    );
+}
+
+/// A write to a read-only range (the port stands in for writable accesses): the boundary row
+/// opens the chain with `writable = 0`, the port's messages carry 1, the bus does not balance.
+#[test]
+fn write_to_read_only_range_is_rejected() {
+    let image = ImageTable::new(vec![], vec![range(0, 32, true), range(32, 64, false)]).unwrap();
+    for write in [None, Some(9)] {
+        let traces = MemoryTraces::generate(&image, &[Access { key: 40, write }]).unwrap();
+        assert!(prove_and_verify(&statement(&image, &traces)).is_err());
+    }
+    let writable = ImageTable::new(vec![], vec![range(0, 64, true)]).unwrap();
+    let traces = MemoryTraces::generate(
+        &writable,
+        &[Access {
+            key: 40,
+            write: Some(9),
+        }],
+    )
+    .unwrap();
+    prove_and_verify(&statement(&writable, &traces)).unwrap();
 }
 
 fn set(trace: &mut RowMajorMatrix<Val>, row: usize, col: usize, value: Val) {

@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use keel_executor::{ExecutionRecord, Program, RunResult, Termination};
+use keel_executor::{mapped_ranges, ExecutionRecord, Program, RunResult, Termination};
 use keel_isa::{abi, AluOp};
 use keel_stark::config::Val;
 use p3_field::PrimeCharacteristicRing;
@@ -20,7 +20,7 @@ use crate::fixed::{add_multiplicities, range16_trace, BYTES_MULTIPLICITIES};
 use crate::halt::{self, HALT_WIDTH};
 use crate::input::INPUT_WIDTH;
 use crate::memory::{
-    boundary_trace, memory_key, pow2_height, ImageTable, MemoryError, RangeCounts,
+    boundary_trace, memory_key, pow2_height, ImageTable, KeyRange, MemoryError, RangeCounts,
 };
 use crate::mul::{MulOpcode, MulTraces};
 use crate::program::{InstrClass, ProgramError, ProgramTable};
@@ -123,7 +123,8 @@ pub fn program_airs(program: &Program) -> Result<Vec<MachineAir>, TraceError> {
 }
 
 /// The initial memory: every nonzero word of the loadable segments (zero words need no entry:
-/// untouched memory starts at zero).
+/// untouched memory starts at zero), and the memory map (the registers, then the executor's
+/// mapped page ranges as key ranges).
 pub fn image_of(program: &Program) -> Result<ImageTable, MemoryError> {
     let mut words: BTreeMap<u32, u32> = BTreeMap::new();
     for segment in &program.segments {
@@ -136,11 +137,21 @@ pub fn image_of(program: &Program) -> Result<ImageTable, MemoryError> {
             *word |= u32::from(byte) << ((addr & 3) * 8);
         }
     }
+    let offset = crate::memory::MEMORY_KEY_OFFSET;
+    let ranges = std::iter::once(KeyRange::REGISTERS)
+        .chain(mapped_ranges(program).into_iter().map(|r| KeyRange {
+            start: (r.start >> 2) + offset,
+            // At most 2^30 + 32: fits.
+            end: ((r.end >> 2) as u32) + offset,
+            writable: r.writable,
+        }))
+        .collect();
     ImageTable::new(
         words
             .into_iter()
-            .map(|(index, value)| (index + crate::memory::MEMORY_KEY_OFFSET, value))
+            .map(|(index, value)| (index + offset, value))
             .collect(),
+        ranges,
     )
 }
 
@@ -483,6 +494,7 @@ fn generate_checked(
                 let (prev, prev_ts) = store.access(image, key, ts(2), (!loads).then_some(new_word));
                 debug_assert_eq!(prev, prev_word);
                 set(row, col::MKEY, key);
+                set(row, col::MW, u32::from(image.writable(key)));
                 set_word(row, col::MPREV, prev);
                 set_word(row, col::MNEW, new_word);
                 set_slot(row, &mut range, 2, ts(2), prev_ts);
@@ -532,6 +544,7 @@ fn generate_checked(
                 let reg = if number == abi::SYS_WRITE { 12 } else { 11 };
                 let (arg, prev_ts) = store.access(image, reg, ts(2), None);
                 set(row, col::MKEY, reg);
+                set(row, col::MW, 1);
                 set_word(row, col::MPREV, arg);
                 set_word(row, col::MNEW, arg);
                 set_slot(row, &mut range, 2, ts(2), prev_ts);
@@ -643,9 +656,11 @@ fn generate_checked(
             range.add(4 * w);
             for j in 0..8u32 {
                 let ts = 4 * last_clk + 4 + j;
-                let (value, prev_ts) = store.access(image, memory_key(ptr) + j, ts, None);
+                let key = memory_key(ptr) + j;
+                let (value, prev_ts) = store.access(image, key, ts, None);
                 set_word(row, h::DIGEST + 2 * j as usize, value);
                 let j = j as usize;
+                row[h::WRITABLE + j] = Val::from_bool(image.writable(key));
                 let [t_lo, t_hi] = ts_limbs(&mut range, ts, prev_ts);
                 row[h::PREV_TS + j] = Val::from_u32(prev_ts);
                 row[h::T_LO + j] = Val::from_u32(t_lo);
@@ -696,7 +711,10 @@ fn generate_checked(
     for &(key, value) in image.words() {
         store.state.entry(key).or_insert((value, 0));
     }
-    let boundary = boundary_trace(image, &store.state, &mut range);
+    let (boundary, segment_uses, unmapped) = boundary_trace(image, &store.state, &mut range);
+    if let (true, Some(&key)) = (strict, unmapped.first()) {
+        return Err(MemoryError::Unmapped(key).into());
+    }
     let mut bytes_trace = crate::alu::pair_multiplicities(&pairs);
     for m in [&alu.bytes, &mul.bytes, &div.bytes] {
         add_multiplicities(&mut bytes_trace, m, BYTES_MULTIPLICITIES);
@@ -709,7 +727,7 @@ fn generate_checked(
         range16,
         bytes_trace,
         RowMajorMatrix::new(program_counts.into_iter().map(Val::from_u32).collect(), 1),
-        RowMajorMatrix::new(vec![Val::ZERO; pow2_height(image.words().len())], 1),
+        segment_uses,
         boundary,
         RowMajorMatrix::new(cpu, CPU_WIDTH),
         alu.alu,

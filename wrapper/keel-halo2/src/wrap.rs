@@ -6,7 +6,10 @@
 //!
 //! ```text
 //! [ program commitment ]          iff the proof has preprocessed columns: the Merkle root of the
-//!                                 preprocessed (program) tables, one BN254 element
+//!                                 preprocessed (program) tables, one BN254 element — or, with a
+//!                                 commitment tag `t` (a circuit constant), Poseidon2-BN254
+//!                                 compress(root, t): for the RV32IM machine, whose tag is its
+//!                                 AIR digest, this is the program id itself
 //! packed public values ...        every table's public values in order, flattened, 8 per
 //!                                 element: Σ_{j<8} v_j·2^{31j} (canonical BabyBear values,
 //!                                 below 2^248, so no reduction), the last element partial
@@ -55,13 +58,14 @@ use serde::{Deserialize, Serialize};
 use sha3::{Digest, Keccak256};
 
 use crate::babybear::{AssignedBabyBear, BabyBearChip, MIN_LOOKUP_BITS};
-use crate::convert::bn254_to_fr;
+use crate::convert::{bn254_to_fr, fr_to_bn254};
 use crate::extension::ExtensionChip;
 use crate::poseidon2_gate::{Permuter, Poseidon2CircuitBuilder, Poseidon2CircuitParams};
 use crate::prover::{self, Pk, ProverError, Vk};
 use crate::srs::KzgParams;
 use crate::verifier::circuit::{verify_stark_in_circuit, CircuitError, TableConstraints};
 use crate::verifier::fri::{FriError, FriWitness};
+use crate::verifier::merkle::{compress, CircuitHash, NativeHash};
 use crate::verifier::transcript::{StarkShape, TranscriptData, TranscriptError, TranscriptReplay};
 use crate::Fr;
 
@@ -159,6 +163,9 @@ pub struct WrapInputs {
     pub constraints: Vec<TableConstraints>,
     /// The per-query openings.
     pub witness: FriWitness,
+    /// If set, the first instance is `compress(preprocessed root, tag)` (see the module
+    /// documentation); [`WrapInputs::with_commitment_tag`].
+    pub commitment_tag: Option<Fr>,
 }
 
 impl WrapInputs {
@@ -195,18 +202,32 @@ impl WrapInputs {
             public_values: public_values.to_vec(),
             constraints: TableConstraints::from_airs(airs, common),
             witness,
+            commitment_tag: None,
+        })
+    }
+
+    /// Exposes `compress(preprocessed root, tag)` as the first instance instead of the root
+    /// (the RV32IM machine's program id: `keel_machine::rv32im::id_tag`).
+    pub fn with_commitment_tag(mut self, tag: Fr) -> Self {
+        self.commitment_tag = Some(tag);
+        self
+    }
+
+    /// The first instance from the preprocessed root (see the module documentation).
+    fn exposed_commitment(&self) -> Option<Fr> {
+        let root = self.replay.shape().preprocessed.as_ref()?.commitment;
+        Some(match self.commitment_tag {
+            None => bn254_to_fr(&root),
+            Some(tag) => {
+                let mut native = NativeHash::default();
+                bn254_to_fr(&compress(&mut native, &root, &fr_to_bn254(&tag)))
+            }
         })
     }
 
     /// The public instances of this proof's wrap (see the module documentation).
     pub fn instances(&self) -> Vec<Fr> {
-        let commitment = self
-            .replay
-            .shape()
-            .preprocessed
-            .as_ref()
-            .map(|pre| bn254_to_fr(&pre.commitment));
-        commitment
+        self.exposed_commitment()
             .into_iter()
             .chain(pack_public_values(&self.public_values))
             .collect()
@@ -225,6 +246,7 @@ impl WrapInputs {
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
         h.update(k.to_le_bytes());
         h.update(format!("{:?}", self.replay.settings()).as_bytes());
+        h.update(format!("tag {:?}", self.commitment_tag).as_bytes());
         h.update(format!("{shape:?}").as_bytes());
         for c in &self.constraints {
             h.update(format!("{:?}|{:?}|{:?}", c.base, c.ext, c.layout).as_bytes());
@@ -350,7 +372,25 @@ pub fn build_circuit(
         &inputs.witness,
     )?;
     let flat: Vec<AssignedBabyBear> = cells.public_values.into_iter().flatten().collect();
-    let mut public: Vec<AssignedValue<Fr>> = cells.preprocessed_commitment.into_iter().collect();
+    let mut public: Vec<AssignedValue<Fr>> =
+        match (cells.preprocessed_commitment, inputs.commitment_tag) {
+            (root, None) => root.into_iter().collect(),
+            (Some(root), Some(tag)) => {
+                let tag = ctx.load_constant(tag);
+                let mut hash = CircuitHash {
+                    gate: chip.base().gate(),
+                    poseidon: permuter.clone(),
+                    ctx: &mut *ctx,
+                };
+                vec![compress(&mut hash, &root, &tag)]
+            }
+            (None, Some(_)) => {
+                return Err(CircuitError::Shape(
+                    "a commitment tag needs preprocessed tables".into(),
+                )
+                .into())
+            }
+        };
     for chunk in flat.chunks(VALUES_PER_INSTANCE) {
         let powers = (0..chunk.len())
             .map(|j| QuantumCell::Constant(Fr::from(2u64).pow_vartime([(VALUE_BITS * j) as u64])));

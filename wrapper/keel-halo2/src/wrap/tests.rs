@@ -315,6 +315,7 @@ fn tampered(honest: &WrapInputs, tamper: Tamper) -> (WrapInputs, Vec<Fr>) {
         public_values,
         constraints: honest.constraints.clone(),
         witness,
+        commitment_tag: honest.commitment_tag,
     };
     (inputs, instances)
 }
@@ -439,11 +440,15 @@ fn tampered_zkvm_like_wraps_are_rejected() {
 /// rejected.
 #[test]
 fn memory_machine_wrap_is_satisfied() {
-    use keel_machine::memory::{memory_key, Access, ImageTable, MemoryTraces};
+    use keel_machine::memory::{memory_key, Access, ImageTable, KeyRange, MemoryTraces};
     use keel_machine::MachineAir;
     use p3_matrix::Matrix;
 
-    let image = ImageTable::new(vec![(memory_key(0x1_0000), 0xdead_beef)]).unwrap();
+    let image = ImageTable::new(
+        vec![(memory_key(0x1_0000), 0xdead_beef)],
+        KeyRange::everything(),
+    )
+    .unwrap();
     let key = memory_key(0x1_0000);
     let accesses = [
         Access { key, write: None },
@@ -483,4 +488,52 @@ fn memory_machine_wrap_is_satisfied() {
     let mut wrong = instances;
     wrong[0] += Fr::ONE;
     assert!(mock_verdict(&inputs, wrong).is_err());
+}
+
+/// The whole RV32IM machine (every table, the smallest shape: a three-instruction program) goes
+/// through the wrap with the program id as its first instance: the circuit is satisfied, the
+/// instance is the id `keel program-id` prints, and a changed program id or exit code instance,
+/// or the untagged root in the id's place, is rejected.
+#[test]
+fn rv32im_machine_wrap_exposes_the_program_id() {
+    use keel_executor::{testing, Input, Program};
+    use keel_isa::encode::asm::{addi, ecall};
+    use keel_machine::rv32im::{self, ProveOptions};
+    use keel_stark::config::ConfigKind;
+
+    let code = [addi(10, 0, 7), addi(17, 0, 93), ecall()];
+    let program = Program::from_elf(&testing::elf_from_instructions(0x1_0000, &code, &[])).unwrap();
+    let options = ProveOptions {
+        config: ConfigKind::Outer,
+        ..ProveOptions::default()
+    };
+    let run = rv32im::prove(&program, Input::new(), &options, |_| {}).unwrap();
+    assert_eq!(run.result.exit_code, 7);
+    let (airs, heights, id) = rv32im::tables_and_heights(&run.file).unwrap();
+    assert_eq!(id, rv32im::program_id(&program).unwrap());
+    let data = keel_stark::stark::setup(&outer_config(), &airs, &heights).unwrap();
+    let proof = run.file.proof::<OuterConfig>().unwrap();
+    let public_values = run.file.public_values().unwrap();
+    let untagged = WrapInputs::new(&airs, &heights, &data.common, &proof, &public_values).unwrap();
+    let root = untagged.instances()[0];
+    let inputs = untagged.with_commitment_tag(crate::convert::bn254_to_fr(&rv32im::id_tag(&airs)));
+    let instances = inputs.instances();
+    let mut id_le = id.0;
+    id_le.reverse();
+    assert_eq!(
+        instances[0].to_bytes(),
+        id_le,
+        "the first instance is the program id"
+    );
+    // Exit code and digest: 18 public values, 8 per instance.
+    assert_eq!(instances.len(), 4);
+    assert_eq!(mock_verdict(&inputs, instances.clone()), Ok(()));
+    for (i, what) in [(0, "program id"), (1, "exit code and digest")] {
+        let mut wrong = instances.clone();
+        wrong[i] += Fr::ONE;
+        assert!(mock_verdict(&inputs, wrong).is_err(), "changed {what}");
+    }
+    let mut raw = instances;
+    raw[0] = root;
+    assert!(mock_verdict(&inputs, raw).is_err(), "the untagged root");
 }
