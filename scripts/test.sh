@@ -9,7 +9,8 @@
 #    self-checking assembly programs, the differential test against qemu-riscv32 (300 random
 #    programs; scripts/bench.sh runs 10,000), malformed-ELF and fuzz tests, the CLI tests and
 #    the example guests built with the real guest toolchain,
-# 4. runs the Solidity tests with forge.
+# 4. writes the forge tests' real fixture (scripts/fixtures.sh: a fibonacci proof wrapped into a
+#    SNARK, and the Solidity verifier generated for it) and runs the Solidity tests with forge.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -36,6 +37,9 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
 cargo test --workspace --locked
+
+step "fixtures: a real proof, its SNARK and the generated Solidity verifier"
+bash scripts/fixtures.sh
 
 step "forge test"
 forge test

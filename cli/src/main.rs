@@ -99,6 +99,22 @@ enum Cmd {
     ///
     ///   keel verify-snark fib.snark --proof fib.proof
     VerifySnark(wrap_cmd::VerifySnarkArgs),
+    /// Generate the Solidity verifier of a SNARK's circuit (snark-verifier, SHPLONK).
+    ///
+    /// Writes KeelHalo2Verifier.sol (byte-identical for the same keys and SRS; compile it with
+    /// the optimizer off) and verifier.json (key id, k, instance count, the 4-byte selector
+    /// proofs for it start with). The contract reads `instances ‖ proof` and reverts unless the
+    /// proof verifies.
+    ///
+    ///   keel verifier fib.snark --out contracts/generated
+    Verifier(wrap_cmd::VerifierArgs),
+    /// Write the JSON fixture of a wrapped RV32IM proof for contracts and forge tests.
+    ///
+    /// Fields: programId, publicValues, exitCode, instances, proof (selector ‖ SNARK proof, what
+    /// IKeelVerifier.verify takes) and verifierCalldata (what the generated verifier reads).
+    ///
+    ///   keel fixture fib.snark --proof fib.proof -o fib.json
+    Fixture(wrap_cmd::FixtureArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -200,6 +216,8 @@ fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<()> {
         Cmd::Verify(args) => wrap_cmd::cmd_verify(&args),
         Cmd::Wrap(args) => wrap_cmd::cmd_wrap(&args),
         Cmd::VerifySnark(args) => wrap_cmd::cmd_verify_snark(&args),
+        Cmd::Verifier(args) => wrap_cmd::cmd_verifier(&args),
+        Cmd::Fixture(args) => wrap_cmd::cmd_fixture(&args),
         Cmd::Run(args) => {
             let run_matches = matches
                 .subcommand_matches("run")

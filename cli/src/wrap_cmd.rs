@@ -398,7 +398,8 @@ fn wrap_inputs(file: &ProofFile) -> Result<WrapInputs> {
             let tag = keel_halo2::convert::bn254_to_fr(&keel_machine::rv32im::id_tag(&airs));
             let inputs = WrapInputs::new(&airs, &heights, &data.common, &proof, &public_values)
                 .context("the STARK proof")?
-                .with_commitment_tag(tag);
+                .with_commitment_tag(tag)
+                .with_exit_code_and_digest()?;
             let mut le = id.0;
             le.reverse();
             let first = inputs.instances().first().map(|f| f.to_bytes());
@@ -495,12 +496,9 @@ struct VerifyReport {
     statement_checked: bool,
 }
 
-/// `keel verify-snark`.
-pub fn cmd_verify_snark(args: &VerifySnarkArgs) -> Result<()> {
-    let bytes =
-        std::fs::read(&args.snark).with_context(|| format!("reading {}", args.snark.display()))?;
-    let snark = Snark::from_bytes(&bytes).with_context(|| format!("{}", args.snark.display()))?;
-    let key_dir = args.srs.keys_dir().join(snark.key_id.to_string());
+/// The cached verifying key of `snark`'s circuit and the SRS for its `k`.
+fn verifying_key(srs: &SrsArgs, snark: &Snark, quiet: bool) -> Result<(Vk, KzgParams)> {
+    let key_dir = srs.keys_dir().join(snark.key_id.to_string());
     if !key_dir.join("vk.bin").exists() {
         bail!(
             "no verifying key {} in {} (run `keel wrap` for this proof shape first, or pass \
@@ -510,7 +508,158 @@ pub fn cmd_verify_snark(args: &VerifySnarkArgs) -> Result<()> {
         );
     }
     let (_, vk): (_, Vk) = WrapKeys::load_verifying(&key_dir)?;
-    let params = args.srs.params(snark.k, args.json)?;
+    Ok((vk, srs.params(snark.k, quiet)?))
+}
+
+fn read_snark(path: &Path) -> Result<Snark> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    Snark::from_bytes(&bytes).with_context(|| format!("{}", path.display()))
+}
+
+/// `keel verifier`.
+#[derive(clap::Args, Debug)]
+pub struct VerifierArgs {
+    /// A SNARK file (`keel wrap`): the verifier is generated for its circuit's verifying key.
+    snark: PathBuf,
+    /// Directory to write `KeelHalo2Verifier.sol` and `verifier.json` into (created if missing).
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    #[command(flatten)]
+    srs: SrsArgs,
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// The EVM selector of a circuit: the first 4 bytes of its key id (Keccak-256 of the circuit
+/// description, keel's version and the SRS).
+fn selector(snark: &Snark) -> [u8; 4] {
+    let id = snark.key_id.0;
+    [id[0], id[1], id[2], id[3]]
+}
+
+#[derive(Serialize)]
+struct VerifierReport {
+    solidity: String,
+    solidity_bytes: usize,
+    key_id: String,
+    k: u32,
+    num_instances: usize,
+    selector: String,
+}
+
+/// `keel verifier`.
+pub fn cmd_verifier(args: &VerifierArgs) -> Result<()> {
+    let snark = read_snark(&args.snark)?;
+    let (vk, params) = verifying_key(&args.srs, &snark, args.json)?;
+    let bar = stage("generating the Solidity verifier");
+    let code = keel_halo2::evm::solidity_verifier(&params, &vk, snark.instances.len())?;
+    bar.finish_and_clear();
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("creating {}", args.out.display()))?;
+    let sol = args.out.join("KeelHalo2Verifier.sol");
+    write_atomic(&sol, code.as_bytes())?;
+    let report = VerifierReport {
+        solidity: sol.display().to_string(),
+        solidity_bytes: code.len(),
+        key_id: snark.key_id.to_string(),
+        k: snark.k,
+        num_instances: snark.instances.len(),
+        selector: format!("0x{}", hex::encode(selector(&snark))),
+    };
+    let json = serde_json::to_string_pretty(&report)?;
+    write_atomic(&args.out.join("verifier.json"), json.as_bytes())?;
+    if args.json {
+        println!("{json}");
+    } else {
+        println!(
+            "Solidity verifier for circuit {} (k = {}, {} public instances, selector {}): {} \
+             ({} bytes)",
+            report.key_id,
+            report.k,
+            report.num_instances,
+            report.selector,
+            report.solidity,
+            report.solidity_bytes
+        );
+    }
+    Ok(())
+}
+
+/// `keel fixture`.
+#[derive(clap::Args, Debug)]
+pub struct FixtureArgs {
+    /// A SNARK file (`keel wrap`) of an RV32IM proof.
+    snark: PathBuf,
+    /// The proof file the SNARK wraps (program id, public values, exit code).
+    #[arg(long, value_name = "FILE")]
+    proof: PathBuf,
+    /// Where to write the JSON fixture.
+    #[arg(short, long, value_name = "FILE")]
+    output: PathBuf,
+    #[command(flatten)]
+    srs: SrsArgs,
+}
+
+/// One proof as contracts and forge tests consume it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Fixture {
+    program_id: String,
+    public_values: String,
+    exit_code: u32,
+    /// The SNARK's public instances, 0x-prefixed 32-byte big-endian words.
+    instances: Vec<String>,
+    /// `selector ‖ SNARK proof`: what `IKeelVerifier.verify` takes.
+    proof: String,
+    /// `instances ‖ SNARK proof`: what the generated verifier reads.
+    verifier_calldata: String,
+}
+
+/// `keel fixture`.
+pub fn cmd_fixture(args: &FixtureArgs) -> Result<()> {
+    let snark = read_snark(&args.snark)?;
+    let file = read_proof_file(&args.proof)?;
+    let Statement::Rv32im(run) = &file.statement else {
+        bail!(
+            "{} is not an RV32IM proof (keel prove)",
+            args.proof.display()
+        );
+    };
+    let (vk, params) = verifying_key(&args.srs, &snark, true)?;
+    let inputs = wrap_inputs(&file)?;
+    if inputs.instances() != snark.instances {
+        bail!("the SNARK's public instances are not the proof file's statement");
+    }
+    verify_snark(&params, snark.key_id, &vk, &snark).context("SNARK verification")?;
+    let word = |f: &keel_halo2::Fr| {
+        let mut be = f.to_bytes();
+        be.reverse();
+        format!("0x{}", hex::encode(be))
+    };
+    let mut proof = selector(&snark).to_vec();
+    proof.extend_from_slice(&snark.proof);
+    let fixture = Fixture {
+        program_id: format!("0x{}", hex::encode(run.program_id)),
+        public_values: format!("0x{}", hex::encode(&run.public_values)),
+        exit_code: run.exit_code,
+        instances: snark.instances.iter().map(word).collect(),
+        proof: format!("0x{}", hex::encode(proof)),
+        verifier_calldata: format!(
+            "0x{}",
+            hex::encode(keel_halo2::evm::calldata(&snark.instances, &snark.proof))
+        ),
+    };
+    let json = serde_json::to_string_pretty(&fixture)?;
+    write_atomic(&args.output, json.as_bytes())?;
+    println!("{}", args.output.display());
+    Ok(())
+}
+
+/// `keel verify-snark`.
+pub fn cmd_verify_snark(args: &VerifySnarkArgs) -> Result<()> {
+    let snark = read_snark(&args.snark)?;
+    let (vk, params) = verifying_key(&args.srs, &snark, args.json)?;
     if let Some(path) = &args.proof {
         let inputs = wrap_inputs(&read_proof_file(path)?)?;
         if inputs.key_id(snark.k, &params) != snark.key_id {

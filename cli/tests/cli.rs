@@ -275,6 +275,43 @@ fn prove_toy_wrap_and_verify_snark() {
     assert_eq!(report["verified"], true);
     assert_eq!(report["statement_checked"], true);
 
+    // The Solidity verifier: byte-identical when generated again; the selector is the key id's
+    // first 4 bytes. A fixture needs an RV32IM proof (scripts/fixtures.sh makes one).
+    let mut sources = Vec::new();
+    for out_dir in [path("verifier1"), path("verifier2")] {
+        let mut args = vec!["verifier", &snark[..], "--out", &out_dir[..], "--json"];
+        args.extend(keys);
+        let out = keel(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["num_instances"], 1);
+        let key_id = report["key_id"].as_str().unwrap();
+        assert_eq!(report["selector"], format!("0x{}", &key_id[..8]));
+        let source =
+            std::fs::read_to_string(std::path::Path::new(&out_dir).join("KeelHalo2Verifier.sol"))
+                .unwrap();
+        assert!(source.contains("pragma solidity ^0.8.19;"));
+        sources.push(source);
+    }
+    assert_eq!(sources[0], sources[1], "the verifier is deterministic");
+    let fixture = path("fixture.json");
+    let mut args = vec![
+        "fixture",
+        &snark[..],
+        "--proof",
+        &proof[..],
+        "-o",
+        &fixture[..],
+    ];
+    args.extend(keys);
+    let out = keel(&args);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("not an RV32IM proof"),
+        "{}",
+        stderr(&out)
+    );
+
     // A flipped proof byte.
     let mut bytes = std::fs::read(&snark).unwrap();
     let at = bytes.len() - 100;

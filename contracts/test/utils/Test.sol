@@ -18,6 +18,12 @@ interface Vm {
     function deal(address account, uint256 newBalance) external;
     function warp(uint256 newTimestamp) external;
     function roll(uint256 newHeight) external;
+    function projectRoot() external view returns (string memory path);
+    function exists(string calldata path) external view returns (bool result);
+    function readFile(string calldata path) external view returns (string memory data);
+    function parseJsonBytes(string calldata json, string calldata key) external pure returns (bytes memory);
+    function parseJsonBytes32(string calldata json, string calldata key) external pure returns (bytes32);
+    function parseJsonUint(string calldata json, string calldata key) external pure returns (uint256);
 }
 
 /// @notice keel's own minimal test base, used instead of forge-std (which npm does not ship in a

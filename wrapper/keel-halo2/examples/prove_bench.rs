@@ -1,4 +1,4 @@
-//! Times real keygen / prove / verify (KZG, SHPLONK, Blake2b transcript) of a
+//! Times real keygen / prove / verify (KZG, SHPLONK, Keccak-256 EVM transcript) of a
 //! `Poseidon2CircuitBuilder` circuit on keel's INSECURE development SRS.
 //!
 //! `cargo run --release -p keel-halo2 --example prove_bench -- [K [PERMUTATIONS]]`

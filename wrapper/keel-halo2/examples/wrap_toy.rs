@@ -1,5 +1,5 @@
 //! Wraps an outer-configuration STARK proof of a toy machine (keel's test AIRs) in the Halo2
-//! verifier circuit: real KZG keygen, prove and verify (SHPLONK, Blake2b transcript) on keel's
+//! verifier circuit: real KZG keygen, prove and verify (SHPLONK, Keccak-256 EVM transcript) on keel's
 //! INSECURE development SRS, and prints one line of figures.
 //!
 //! `cargo run --release -p keel-halo2 --example wrap_toy -- [fibonacci|lookup|zkvm-like] [K]

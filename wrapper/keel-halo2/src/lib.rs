@@ -16,6 +16,7 @@
 pub mod babybear;
 pub mod convert;
 mod error;
+pub mod evm;
 pub mod extension;
 pub mod poseidon2;
 pub mod poseidon2_gate;

@@ -3,9 +3,10 @@
 //!
 //! - Keys: [`keygen`] runs `keygen_vk` (halo2-axiom's default, selector compression **off**,
 //!   as snark-verifier-sdk's `gen_pk`) and `keygen_pk`; deterministic, no randomness.
-//! - Transcript: halo2's **Blake2b** transcript (`Blake2bWrite`/`Blake2bRead` with
-//!   `Challenge255`, personalization `Halo2-Transcript`). Proofs for the EVM will use
-//!   snark-verifier's Keccak EVM transcript instead; the two are not interchangeable.
+//! - Transcript: snark-verifier's **Keccak-256 EVM transcript** (`EvmTranscript`: points written
+//!   uncompressed as two 32-byte big-endian coordinates, scalars as 32-byte big-endian words,
+//!   challenges from Keccak-256 of everything absorbed) — the transcript the generated Solidity
+//!   verifier ([`crate::evm`]) replays, so a proof's bytes are exactly what a contract reads.
 //! - Blinding: [`prove`] draws the prover's blinding factors from ChaCha20 seeded from the
 //!   operating system's entropy (`OsRng`); [`prove_with_rng`] takes a caller's cryptographic RNG
 //!   (a fixed seed makes proofs reproducible, and must never be reused across witnesses when
@@ -25,11 +26,11 @@ use halo2_base::halo2_proofs::poly::commitment::ParamsProver;
 use halo2_base::halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
 use halo2_base::halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
 use halo2_base::halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_base::halo2_proofs::transcript::{
-    Blake2bRead, Blake2bWrite, Challenge255, TranscriptReadBuffer, TranscriptWriterBuffer,
-};
+use halo2_base::halo2_proofs::transcript::TranscriptWriterBuffer;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, OsRng, RngCore, SeedableRng};
+use snark_verifier::loader::native::NativeLoader;
+use snark_verifier::system::halo2::transcript::evm::EvmTranscript;
 use thiserror::Error;
 
 use crate::srs::KzgParams;
@@ -87,7 +88,12 @@ pub fn prove_with_rng<C: Circuit<Fr>>(
     rng: impl RngCore + CryptoRng,
 ) -> Result<Vec<u8>, ProverError> {
     let columns: Vec<&[Fr]> = instances.iter().map(Vec::as_slice).collect();
-    let mut transcript = Blake2bWrite::<_, G1Affine, Challenge255<_>>::init(Vec::new());
+    let mut transcript =
+        <EvmTranscript<G1Affine, NativeLoader, Vec<u8>, Vec<u8>> as TranscriptWriterBuffer<
+            _,
+            G1Affine,
+            _,
+        >>::init(Vec::new());
     create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
         params,
         pk,
@@ -97,7 +103,7 @@ pub fn prove_with_rng<C: Circuit<Fr>>(
         &mut transcript,
     )
     .map_err(ProverError::Prove)?;
-    Ok(transcript.finalize())
+    Ok(TranscriptWriterBuffer::finalize(transcript))
 }
 
 /// Verifies `proof` against `vk` and the public `instances` (one vector per instance
@@ -111,7 +117,7 @@ pub fn verify(
     let columns: Vec<&[Fr]> = instances.iter().map(Vec::as_slice).collect();
     let mut reader = Cursor::new(proof);
     {
-        let mut transcript = Blake2bRead::<_, G1Affine, Challenge255<_>>::init(&mut reader);
+        let mut transcript = EvmTranscript::<G1Affine, NativeLoader, _, Vec<u8>>::new(&mut reader);
         verify_proof::<KZGCommitmentScheme<Bn256>, VerifierSHPLONK<'_, Bn256>, _, _, _>(
             params.verifier_params(),
             vk,

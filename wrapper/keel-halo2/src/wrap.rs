@@ -15,6 +15,17 @@
 //!                                 below 2^248, so no reduction), the last element partial
 //! ```
 //!
+//! or, with [`InstanceLayout::ExitCodeAndDigest`] (the RV32IM machine, whose 18 public values
+//! are the exit code's 16-bit halves and a SHA-256 digest's sixteen 16-bit halves, word by word,
+//! low half first, each word little-endian), the layout of `contracts/src/KeelVerifierAdapter.sol`:
+//!
+//! ```text
+//! [ program id ]
+//! digest                          the 32 digest bytes as a big-endian integer, top 3 bits
+//!                                 cleared: sha256(public values) & (2^253 − 1)
+//! exit code                       lo + 2^16·hi
+//! ```
+//!
 //! Everything else (commitments, openings, FRI layers, grinding witnesses) is witness. Because
 //! the program commitment is an instance and not a constant, one circuit (one key pair) serves
 //! every program whose proof has the same shape.
@@ -34,7 +45,7 @@
 //!
 //! [`Snark::to_bytes`]: `b"KEELSNRK"`, version (u32 LE), key id (32 bytes), `k` (u32 LE), the
 //! number of instances (u32 LE), each instance (32 bytes, little-endian canonical), the proof
-//! length (u32 LE) and the proof (halo2 SHPLONK, Blake2b transcript). Decoding rejects bad
+//! length (u32 LE) and the proof (halo2 SHPLONK, Keccak-256 EVM transcript). Decoding rejects bad
 //! magic, unknown versions, non-canonical instances, truncation and trailing bytes.
 
 use std::fs;
@@ -44,11 +55,12 @@ use std::path::{Path, PathBuf};
 use halo2_base::gates::circuit::builder::BaseCircuitBuilder;
 use halo2_base::gates::circuit::{BaseCircuitParams, CircuitBuilderStage};
 use halo2_base::gates::flex_gate::MultiPhaseThreadBreakPoints;
-use halo2_base::gates::GateInstructions;
+use halo2_base::gates::{GateInstructions, RangeInstructions};
 use halo2_base::halo2_proofs::halo2curves::ff::{Field, PrimeField};
 use halo2_base::halo2_proofs::plonk::Circuit;
 use halo2_base::halo2_proofs::poly::commitment::{Params, ParamsProver};
 use halo2_base::halo2_proofs::SerdeFormat;
+use halo2_base::utils::ScalarField;
 use halo2_base::{AssignedValue, QuantumCell};
 use keel_stark::config::{outer_config, FriSettings, OuterConfig, Val};
 use keel_stark::VerifiableAir;
@@ -84,7 +96,7 @@ const VALUE_BITS: usize = 31;
 /// SNARK file magic.
 const SNARK_MAGIC: &[u8; 8] = b"KEELSNRK";
 /// SNARK file version.
-const SNARK_VERSION: u32 = 1;
+const SNARK_VERSION: u32 = 2;
 
 /// Why a wrap step failed.
 #[derive(Debug, thiserror::Error)]
@@ -166,7 +178,23 @@ pub struct WrapInputs {
     /// If set, the first instance is `compress(preprocessed root, tag)` (see the module
     /// documentation); [`WrapInputs::with_commitment_tag`].
     pub commitment_tag: Option<Fr>,
+    /// How the public values become instances.
+    pub layout: InstanceLayout,
 }
+
+/// How a wrap exposes the STARK's public values (see the module documentation).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InstanceLayout {
+    /// Every public value, 8 per instance.
+    #[default]
+    Packed,
+    /// Exactly 18 public values: exit code halves, then digest halves; exposed as the digest
+    /// (253 bits) and the exit code.
+    ExitCodeAndDigest,
+}
+
+/// The number of public values [`InstanceLayout::ExitCodeAndDigest`] takes.
+pub const EXIT_CODE_AND_DIGEST_VALUES: usize = 18;
 
 impl WrapInputs {
     /// Checks `proof` with keel's native verifier (outer configuration) and prepares the
@@ -203,7 +231,22 @@ impl WrapInputs {
             constraints: TableConstraints::from_airs(airs, common),
             witness,
             commitment_tag: None,
+            layout: InstanceLayout::Packed,
         })
+    }
+
+    /// Exposes the public values as [`InstanceLayout::ExitCodeAndDigest`]; an error unless there
+    /// are exactly 18 of them.
+    pub fn with_exit_code_and_digest(mut self) -> Result<Self, WrapError> {
+        let n: usize = self.public_values.iter().map(Vec::len).sum();
+        if n != EXIT_CODE_AND_DIGEST_VALUES {
+            return Err(CircuitError::Shape(format!(
+                "{n} public values; the exit code and digest layout takes {EXIT_CODE_AND_DIGEST_VALUES}"
+            ))
+            .into());
+        }
+        self.layout = InstanceLayout::ExitCodeAndDigest;
+        Ok(self)
     }
 
     /// Exposes `compress(preprocessed root, tag)` as the first instance instead of the root
@@ -227,9 +270,13 @@ impl WrapInputs {
 
     /// The public instances of this proof's wrap (see the module documentation).
     pub fn instances(&self) -> Vec<Fr> {
+        let values = match self.layout {
+            InstanceLayout::Packed => pack_public_values(&self.public_values),
+            InstanceLayout::ExitCodeAndDigest => exit_code_and_digest(&self.public_values),
+        };
         self.exposed_commitment()
             .into_iter()
-            .chain(pack_public_values(&self.public_values))
+            .chain(values)
             .collect()
     }
 
@@ -246,7 +293,7 @@ impl WrapInputs {
         h.update(env!("CARGO_PKG_VERSION").as_bytes());
         h.update(k.to_le_bytes());
         h.update(format!("{:?}", self.replay.settings()).as_bytes());
-        h.update(format!("tag {:?}", self.commitment_tag).as_bytes());
+        h.update(format!("tag {:?} {:?}", self.commitment_tag, self.layout).as_bytes());
         h.update(format!("{shape:?}").as_bytes());
         for c in &self.constraints {
             h.update(format!("{:?}|{:?}|{:?}", c.base, c.ext, c.layout).as_bytes());
@@ -275,6 +322,28 @@ pub fn pack_public_values(public_values: &[Vec<Val>]) -> Vec<Fr> {
             })
         })
         .collect()
+}
+
+/// The native twin of the circuit's [`InstanceLayout::ExitCodeAndDigest`]: `[digest, exit code]`.
+pub fn exit_code_and_digest(public_values: &[Vec<Val>]) -> Vec<Fr> {
+    let flat: Vec<u32> = public_values
+        .iter()
+        .flatten()
+        .map(|v| v.as_canonical_u32())
+        .collect();
+    let half = |i: usize| flat.get(i).copied().unwrap_or(0);
+    let exit = Fr::from(u64::from(half(0)) + (u64::from(half(1)) << 16));
+    // Big-endian digest bytes → little-endian representation of the integer.
+    let mut le = [0u8; 32];
+    for i in 0..16 {
+        let h = half(2 + i);
+        let (b0, b1) = ((h & 0xff) as u8, (h >> 8) as u8);
+        le[31 - 2 * i] = b0;
+        le[30 - 2 * i] = b1;
+    }
+    le[31] &= 0x1f;
+    let digest = Fr::from_repr(le).unwrap_or(Fr::ZERO);
+    vec![digest, exit]
 }
 
 /// A circuit's identity: Keccak-256 of what it is built from and of the SRS.
@@ -372,6 +441,7 @@ pub fn build_circuit(
         &inputs.witness,
     )?;
     let flat: Vec<AssignedBabyBear> = cells.public_values.into_iter().flatten().collect();
+    let gate = chip.base().gate();
     let mut public: Vec<AssignedValue<Fr>> =
         match (cells.preprocessed_commitment, inputs.commitment_tag) {
             (root, None) => root.into_iter().collect(),
@@ -391,11 +461,60 @@ pub fn build_circuit(
                 .into())
             }
         };
-    for chunk in flat.chunks(VALUES_PER_INSTANCE) {
-        let powers = (0..chunk.len())
-            .map(|j| QuantumCell::Constant(Fr::from(2u64).pow_vartime([(VALUE_BITS * j) as u64])));
-        let values = chunk.iter().map(|v| QuantumCell::Existing(v.cell()));
-        public.push(chip.base().gate().inner_product(ctx, values, powers));
+    match inputs.layout {
+        InstanceLayout::Packed => {
+            for chunk in flat.chunks(VALUES_PER_INSTANCE) {
+                let powers = (0..chunk.len()).map(|j| {
+                    QuantumCell::Constant(Fr::from(2u64).pow_vartime([(VALUE_BITS * j) as u64]))
+                });
+                let values = chunk.iter().map(|v| QuantumCell::Existing(v.cell()));
+                public.push(gate.inner_product(ctx, values, powers));
+            }
+        }
+        InstanceLayout::ExitCodeAndDigest => {
+            if flat.len() != EXIT_CODE_AND_DIGEST_VALUES {
+                return Err(CircuitError::Shape(format!(
+                    "{} public values for the exit code and digest layout",
+                    flat.len()
+                ))
+                .into());
+            }
+            // Each digest half into its two bytes (range-checked), in big-endian order.
+            let mut bytes = Vec::with_capacity(32);
+            for half in &flat[2..] {
+                let v = half.value().get_lower_64();
+                let low = ctx.load_witness(Fr::from(v & 0xff));
+                let high = ctx.load_witness(Fr::from(v >> 8));
+                range.range_check(ctx, low, 8);
+                range.range_check(ctx, high, 8);
+                let sum = gate.mul_add(ctx, high, QuantumCell::Constant(Fr::from(256)), low);
+                ctx.constrain_equal(&sum, &half.cell());
+                bytes.push(low);
+                bytes.push(high);
+            }
+            // The first byte without its top 3 bits.
+            let first = bytes[0].value().get_lower_64();
+            let kept = ctx.load_witness(Fr::from(first & 0x1f));
+            let dropped = ctx.load_witness(Fr::from(first >> 5));
+            range.range_check(ctx, kept, 5);
+            range.range_check(ctx, dropped, 3);
+            let sum = gate.mul_add(ctx, dropped, QuantumCell::Constant(Fr::from(32)), kept);
+            ctx.constrain_equal(&sum, &bytes[0]);
+            bytes[0] = kept;
+            let powers = (0..32).map(|i| {
+                QuantumCell::Constant(Fr::from(2u64).pow_vartime([(8 * (31 - i)) as u64]))
+            });
+            let digest =
+                gate.inner_product(ctx, bytes.into_iter().map(QuantumCell::Existing), powers);
+            let exit = gate.mul_add(
+                ctx,
+                flat[1].cell(),
+                QuantumCell::Constant(Fr::from(1 << 16)),
+                flat[0].cell(),
+            );
+            public.push(digest);
+            public.push(exit);
+        }
     }
     let stats = WrapStats {
         advice_cells: ctx.advice.len(),
@@ -618,7 +737,7 @@ pub struct Snark {
     pub k: u32,
     /// Public instances (one column).
     pub instances: Vec<Fr>,
-    /// The halo2 proof (SHPLONK, Blake2b transcript).
+    /// The halo2 proof (SHPLONK, Keccak-256 EVM transcript).
     pub proof: Vec<u8>,
 }
 

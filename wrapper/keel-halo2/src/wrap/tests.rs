@@ -316,6 +316,7 @@ fn tampered(honest: &WrapInputs, tamper: Tamper) -> (WrapInputs, Vec<Fr>) {
         constraints: honest.constraints.clone(),
         witness,
         commitment_tag: honest.commitment_tag,
+        layout: honest.layout,
     };
     (inputs, instances)
 }

@@ -1,0 +1,58 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.19;
+
+import {KeelVerifierAdapter} from "./KeelVerifierAdapter.sol";
+
+/// @title KeelHalo2Verifier
+/// @notice A keel verifier for one wrap circuit: `IKeelVerifier.verify` through the adapter,
+///         checked by the contract `keel verifier` generated for that circuit's verifying key
+///         (snark-verifier, SHPLONK over BN254), deployed separately at `snarkVerifier`.
+/// @dev The generated contract has no functions: it reads its calldata as the public instances
+///      (32-byte big-endian words) followed by the proof, returns nothing when the proof verifies
+///      and reverts otherwise. Every proof of one circuit has the same length, fixed here, so a
+///      truncated or padded proof is rejected before the pairing check.
+contract KeelHalo2Verifier is KeelVerifierAdapter {
+    /// @notice The generated verifier rejected the proof for these public instances.
+    error InvalidProof();
+    /// @notice The SNARK proof (after the selector) is not `PROOF_LENGTH` bytes long.
+    /// @param expected The circuit's proof length.
+    /// @param actual The length given.
+    error WrongProofLength(uint256 expected, uint256 actual);
+    /// @notice The generated verifier's address holds no code.
+    /// @param verifier The address given.
+    error NoVerifierCode(address verifier);
+
+    /// @notice The generated verifier contract.
+    address public immutable snarkVerifier;
+    /// @notice The length in bytes of every SNARK proof of this circuit (selector excluded).
+    uint256 public immutable PROOF_LENGTH;
+    bytes4 internal immutable SELECTOR;
+
+    /// @param verifier The generated verifier's address.
+    /// @param selector The circuit's selector (`keel verifier` prints it; the first 4 bytes of
+    ///        the circuit's key id).
+    /// @param proofLength The circuit's proof length (the length of any of its proofs after the
+    ///        selector).
+    constructor(address verifier, bytes4 selector, uint256 proofLength) {
+        if (verifier.code.length == 0) revert NoVerifierCode(verifier);
+        snarkVerifier = verifier;
+        SELECTOR = selector;
+        PROOF_LENGTH = proofLength;
+    }
+
+    /// @inheritdoc KeelVerifierAdapter
+    function verifierSelector() public view override returns (bytes4) {
+        return SELECTOR;
+    }
+
+    /// @inheritdoc KeelVerifierAdapter
+    function _verifySnark(uint256[PUBLIC_INSTANCE_COUNT] memory instances, bytes calldata snarkProof)
+        internal
+        view
+        override
+    {
+        if (snarkProof.length != PROOF_LENGTH) revert WrongProofLength(PROOF_LENGTH, snarkProof.length);
+        (bool ok,) = snarkVerifier.staticcall(abi.encodePacked(instances[0], instances[1], instances[2], snarkProof));
+        if (!ok) revert InvalidProof();
+    }
+}

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: MIT OR Apache-2.0
+pragma solidity ^0.8.19;
+
+import {Test} from "./utils/Test.sol";
+import {KeelHalo2Verifier} from "../src/KeelHalo2Verifier.sol";
+import {KeelVerifierAdapter} from "../src/KeelVerifierAdapter.sol";
+import {KeelVerifierRouter} from "../src/KeelVerifierRouter.sol";
+import {FibonacciRecorder} from "../src/examples/FibonacciRecorder.sol";
+
+/// @notice A real keel proof against the verifier keel generated for its circuit: the fixture
+///         (`contracts/test/fixtures/rv32im.json`, written by `scripts/fixtures.sh` from the
+///         fibonacci guest: `keel prove --config outer`, `keel wrap`, `keel verifier`, `keel
+///         fixture`, solc without the optimizer) carries the generated verifier's creation code,
+///         the program id, the public values and the proof.
+contract KeelHalo2VerifierTest is Test {
+    string internal constant FIXTURE = "/contracts/test/fixtures/rv32im.json";
+
+    KeelHalo2Verifier internal verifier;
+    bytes32 internal programId;
+    bytes internal publicValues;
+    bytes internal proof;
+
+    function setUp() public {
+        string memory path = string.concat(vm.projectRoot(), FIXTURE);
+        assertTrue(vm.exists(path), "no fixture: run scripts/fixtures.sh (scripts/test.sh does)");
+        string memory json = vm.readFile(path);
+        bytes memory creation = vm.parseJsonBytes(json, ".verifierBytecode");
+        programId = vm.parseJsonBytes32(json, ".programId");
+        publicValues = vm.parseJsonBytes(json, ".publicValues");
+        proof = vm.parseJsonBytes(json, ".proof");
+        assertEq(vm.parseJsonUint(json, ".exitCode"), 0);
+        address generated;
+        assembly {
+            generated := create(0, add(creation, 0x20), mload(creation))
+        }
+        assertTrue(generated != address(0), "the generated verifier did not deploy");
+        verifier = new KeelHalo2Verifier(generated, bytes4(proof), proof.length - 4);
+    }
+
+    function testValidProofVerifies() public view {
+        verifier.verify(programId, publicValues, proof);
+    }
+
+    function testValidProofVerifiesThroughTheRouter() public {
+        KeelVerifierRouter router = new KeelVerifierRouter(address(this));
+        router.addRoute(bytes4(proof), verifier);
+        router.verify(programId, publicValues, proof);
+    }
+
+    /// The example consumer, as a user deploys it (router → this verifier), records the real
+    /// fibonacci result; a tampered proof reverts and records nothing.
+    function testFibonacciRecorderRecordsTheRealProof() public {
+        KeelVerifierRouter router = new KeelVerifierRouter(address(this));
+        router.addRoute(bytes4(proof), verifier);
+        FibonacciRecorder recorder = new FibonacciRecorder(router, programId);
+        bytes memory bad = bytes.concat(proof);
+        bad[bad.length / 3] = bad[bad.length / 3] ^ 0x01;
+        try recorder.record(publicValues, bad) {
+            revert("a tampered proof was recorded");
+        } catch {}
+        assertTrue(!recorder.isRecorded(10), "nothing recorded");
+        (uint32 n, uint32 fibN) = recorder.record(publicValues, proof);
+        assertEq(uint256(n), 10);
+        assertEq(uint256(fibN), 55);
+        assertEq(uint256(recorder.fib(10)), 55);
+    }
+
+    function testFlippedProofBytesAreRejected() public {
+        // Early (a commitment), middle and last bytes of the SNARK proof.
+        uint256[3] memory at = [uint256(4 + 7), proof.length / 2, proof.length - 1];
+        for (uint256 i = 0; i < at.length; i++) {
+            bytes memory bad = bytes.concat(proof);
+            bad[at[i]] = bad[at[i]] ^ 0x01;
+            try verifier.verify(programId, publicValues, bad) {
+                revert("a flipped proof byte verified");
+            } catch (bytes memory reason) {
+                assertEq(bytes4(reason), KeelHalo2Verifier.InvalidProof.selector);
+            }
+        }
+    }
+
+    function testTruncatedProofIsRejected() public {
+        bytes memory shorter = new bytes(proof.length - 32);
+        for (uint256 i = 0; i < shorter.length; i++) {
+            shorter[i] = proof[i];
+        }
+        vm.expectRevert(
+            abi.encodeWithSelector(KeelHalo2Verifier.WrongProofLength.selector, proof.length - 4, shorter.length - 4)
+        );
+        verifier.verify(programId, publicValues, shorter);
+    }
+
+    function testWrongProgramIdIsRejected() public {
+        vm.expectRevert(KeelHalo2Verifier.InvalidProof.selector);
+        verifier.verify(bytes32(uint256(programId) ^ 1), publicValues, proof);
+    }
+
+    function testWrongPublicValuesAreRejected() public {
+        bytes memory other = bytes.concat(publicValues, hex"00");
+        vm.expectRevert(KeelHalo2Verifier.InvalidProof.selector);
+        verifier.verify(programId, other, proof);
+    }
+
+    function testOtherSelectorIsRejected() public {
+        bytes memory bad = bytes.concat(proof);
+        bad[0] = bad[0] ^ 0x01;
+        vm.expectRevert(
+            abi.encodeWithSelector(KeelVerifierAdapter.WrongVerifierSelector.selector, bytes4(proof), bytes4(bad))
+        );
+        verifier.verify(programId, publicValues, bad);
+    }
+
+    function testNonCanonicalProgramIdIsRejected() public {
+        bytes32 big = bytes32(verifier.BN254_SCALAR_MODULUS() + uint256(programId));
+        vm.expectRevert(abi.encodeWithSelector(KeelVerifierAdapter.NonCanonicalProgramId.selector, big));
+        verifier.verify(big, publicValues, proof);
+    }
+
+    function testVerifierAddressMustHoldCode() public {
+        vm.expectRevert(abi.encodeWithSelector(KeelHalo2Verifier.NoVerifierCode.selector, address(0xbeef)));
+        new KeelHalo2Verifier(address(0xbeef), bytes4(proof), proof.length - 4);
+    }
+}
