@@ -16,6 +16,9 @@
 #   8. the RV32IM machine: fibonacci and sha256 guests at 2^16, 2^18, 2^20 cycles (fast config)
 #      and 2^16 (outer): prove s, cycles/s, peak RSS, proof bytes, verify ms; 1,000 proof byte
 #      flips; the mutation harness with every mutation also proven and rejected.
+#   9. on chain: fibonacci(10) proven (outer), wrapped at k = 17 and k = 20, the generated
+#      verifier's size, and verify gas on anvil (keel deploy / keel submit): tx gas, calldata
+#      bytes, execution gas (tx gas − 21,000 − calldata gas).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -117,3 +120,33 @@ done
 step "8b. 1,000 random byte flips of a machine proof file; mutation harness with every mutation proven"
 KEEL_PROOF_FLIPS=1000 cargo test --release --locked -q -p keel-machine --lib flipped -- --nocapture 2>&1 | grep -E 'byte flips|test result'
 KEEL_MACHINE_FORCED=1 cargo test --release --locked -q -p keel-machine --lib mutation_harness_cpu -- --nocapture 2>&1 | grep -E 'mutations|test result'
+
+step "9. on chain: | k | SNARK proof B | runtime code B | verify tx gas | calldata B | execution gas |"
+# shellcheck source=/dev/null
+source .keel/env
+cargo build --release --locked -q -p keel
+forge build --quiet
+KEEL=target/release/keel
+chain="$(mktemp -d)"
+/usr/bin/time -f 'outer prove: peak RSS %M KB, wall %e s' \
+    "$KEEL" prove prover/guests/fibonacci --input-hex 0a --config outer -o "$chain/fib.proof" 2>&1 | tail -1
+# shellcheck source=scripts/lib/anvil.sh
+source scripts/lib/anvil.sh
+start_anvil "$chain/anvil.log"
+trap 'kill "$anvil_pid" 2>/dev/null || true' EXIT
+for k in 17 20; do
+    /usr/bin/time -f "wrap k = $k: peak RSS %M KB, wall %e s" \
+        "$KEEL" wrap "$chain/fib.proof" --k "$k" -o "$chain/fib$k.snark" 2>&1 | tail -2
+    "$KEEL" verifier "$chain/fib$k.snark" --out "$chain/v$k" >/dev/null
+    "$KEEL" fixture "$chain/fib$k.snark" --proof "$chain/fib.proof" -o "$chain/fib$k.json" >/dev/null
+    adapter=$("$KEEL" deploy --rpc-url "$rpc" --verifier "$chain/v$k" --json | json_field keel_verifier)
+    halo2=$(cast code "$(cast call "$adapter" 'snarkVerifier()(address)' --rpc-url "$rpc")" --rpc-url "$rpc")
+    "$KEEL" submit "$chain/fib$k.json" --rpc-url "$rpc" --to "$adapter" --json >"$chain/submit$k.json"
+    python3 - "$k" "$chain/fib$k.json" "$chain/submit$k.json" "${#halo2}" <<'PY'
+import json, sys
+k, fixture, submit, code_hex = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), int(sys.argv[4])
+proof_bytes = (len(fixture["proof"]) - 2) // 2 - 4
+print(f"| {k} | {proof_bytes} | {(code_hex - 2) // 2} | {submit['gas_used']} | {submit['calldata_bytes']} | {submit['execution_gas']} |")
+PY
+done
+rm -rf "$chain"

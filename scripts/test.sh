@@ -5,12 +5,14 @@
 #
 # 1. installs whatever is missing (scripts/install.sh is idempotent and quiet when done),
 # 2. checks formatting and lints (cargo fmt --check, clippy -D warnings),
-# 3. runs every Rust test in the workspace: ISA unit and property tests, the executor's
+# 3. writes the real fixture (scripts/fixtures.sh: a fibonacci proof wrapped into a SNARK, the
+#    Solidity verifier generated for it, the contracts built),
+# 4. runs every Rust test in the workspace: ISA unit and property tests, the executor's
 #    self-checking assembly programs, the differential test against qemu-riscv32 (300 random
-#    programs; scripts/bench.sh runs 10,000), malformed-ELF and fuzz tests, the CLI tests and
-#    the example guests built with the real guest toolchain,
-# 4. writes the forge tests' real fixture (scripts/fixtures.sh: a fibonacci proof wrapped into a
-#    SNARK, and the Solidity verifier generated for it) and runs the Solidity tests with forge.
+#    programs; scripts/bench.sh runs 10,000), malformed-ELF and fuzz tests, the STARK and wrap
+#    soundness suites, the CLI tests, the example guests built with the real guest toolchain and
+#    the end-to-end test on anvil (tests/anvil.rs: keel deploy, keel submit, the fixture),
+# 5. runs the Solidity tests with forge (the fixture's proof against its generated verifier).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -35,11 +37,11 @@ cargo fmt --all -- --check
 step "clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
-step "cargo test"
-cargo test --workspace --locked
-
 step "fixtures: a real proof, its SNARK and the generated Solidity verifier"
 bash scripts/fixtures.sh
+
+step "cargo test"
+cargo test --workspace --locked
 
 step "forge test"
 forge test

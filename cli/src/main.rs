@@ -10,15 +10,16 @@ use serde::Serialize;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod eth_cmd;
 mod prove_cmd;
 mod wrap_cmd;
 
 /// keel — a RISC-V zkVM whose proofs are checked on Ethereum.
 ///
 /// Write a guest program in Rust (no_std + alloc, depending on `keel-guest`), build it into an
-/// RV32IM ELF, run it, and prove the run with a STARK that `keel verify` checks. On-chain
-/// verification arrives with the next release; the STARK → SNARK wrap works on keel's toy
-/// machines.
+/// RV32IM ELF, run it, and prove the run with a STARK that `keel verify` checks. For Ethereum,
+/// prove with the outer configuration, wrap the STARK into a Halo2 SNARK and generate its
+/// Solidity verifier, deploy it and submit proofs (keel deploy / keel submit).
 ///
 /// Typical session:
 ///
@@ -28,9 +29,11 @@ mod wrap_cmd;
 ///
 ///   keel prove prover/guests/fibonacci --input-hex 0a -o fib.proof && keel verify fib.proof
 ///
-///   keel prove-toy lookup -o lookup.proof && keel wrap lookup.proof -o lookup.snark
+///   keel prove prover/guests/fibonacci --input-hex 0a --config outer -o fib.proof
 ///
-///   keel verify-snark lookup.snark --proof lookup.proof
+///   keel wrap fib.proof -o fib.snark && keel verify-snark fib.snark --proof fib.proof
+///
+///   keel verifier fib.snark --out contracts/generated && keel fixture fib.snark --proof fib.proof -o fib.json
 #[derive(Parser, Debug)]
 #[command(name = "keel", version, about, long_about, max_term_width = 100)]
 struct Cli {
@@ -90,8 +93,10 @@ enum Cmd {
     ///
     /// The proof is first checked natively. The circuit's keys depend only on the proof's shape
     /// (tables, heights, FRI settings), k and the SRS: they are generated on first use and
-    /// cached (--keys-dir). Public instances: the program (preprocessed) commitment if any, then
-    /// the public values packed 8 per BN254 element.
+    /// cached (--keys-dir). Public instances of an RV32IM proof (keel prove --config outer): the
+    /// program id, sha256(public values) with its top 3 bits cleared, the exit code — what
+    /// KeelHalo2Verifier passes on chain. Of a toy proof: the program (preprocessed) commitment
+    /// if any, then the public values packed 8 per BN254 element.
     ///
     ///   keel wrap fib.proof -o fib.snark
     Wrap(wrap_cmd::WrapArgs),
@@ -101,7 +106,7 @@ enum Cmd {
     VerifySnark(wrap_cmd::VerifySnarkArgs),
     /// Generate the Solidity verifier of a SNARK's circuit (snark-verifier, SHPLONK).
     ///
-    /// Writes KeelHalo2Verifier.sol (byte-identical for the same keys and SRS; compile it with
+    /// Writes Halo2Verifier.sol (byte-identical for the same keys and SRS; compile it with
     /// the optimizer off) and verifier.json (key id, k, instance count, the 4-byte selector
     /// proofs for it start with). The contract reads `instances ‖ proof` and reverts unless the
     /// proof verifies.
@@ -115,6 +120,22 @@ enum Cmd {
     ///
     ///   keel fixture fib.snark --proof fib.proof -o fib.json
     Fixture(wrap_cmd::FixtureArgs),
+    /// Deploy a verifier on an Ethereum node: the generated verifier, its KeelHalo2Verifier
+    /// adapter and a KeelVerifierRouter (owned by the sender) routing the circuit's selector.
+    ///
+    /// Reads `keel verifier`'s directory and forge's build output (`forge build`). On anvil
+    /// (chain 31337) it signs with anvil's first development account unless --private-key or
+    /// KEEL_PRIVATE_KEY is given. The k = 17 wrap's verifier is ~80 KB of code, over EIP-170's
+    /// limit: start anvil with --disable-code-size-limit (wrap with --k 20 for a verifier that
+    /// fits).
+    ///
+    ///   keel deploy --verifier contracts/generated --fibonacci-recorder 0x… --json
+    Deploy(eth_cmd::DeployArgs),
+    /// Send a proof (a `keel fixture` file) to a router or verifier (verify) or to the example
+    /// FibonacciRecorder (record); print the transaction hash, status and gas.
+    ///
+    ///   keel submit fib.json --to 0x… --call record
+    Submit(eth_cmd::SubmitArgs),
 }
 
 #[derive(clap::Args, Debug)]
@@ -218,6 +239,8 @@ fn dispatch(cli: Cli, matches: &ArgMatches) -> Result<()> {
         Cmd::VerifySnark(args) => wrap_cmd::cmd_verify_snark(&args),
         Cmd::Verifier(args) => wrap_cmd::cmd_verifier(&args),
         Cmd::Fixture(args) => wrap_cmd::cmd_fixture(&args),
+        Cmd::Deploy(args) => eth_cmd::cmd_deploy(&args),
+        Cmd::Submit(args) => eth_cmd::cmd_submit(&args),
         Cmd::Run(args) => {
             let run_matches = matches
                 .subcommand_matches("run")

@@ -521,7 +521,8 @@ fn read_snark(path: &Path) -> Result<Snark> {
 pub struct VerifierArgs {
     /// A SNARK file (`keel wrap`): the verifier is generated for its circuit's verifying key.
     snark: PathBuf,
-    /// Directory to write `KeelHalo2Verifier.sol` and `verifier.json` into (created if missing).
+    /// Directory to write `Halo2Verifier.sol`, `verifier.json` and (with solc on PATH)
+    /// `Halo2Verifier.bin` into (created if missing).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
     #[command(flatten)]
@@ -538,14 +539,49 @@ fn selector(snark: &Snark) -> [u8; 4] {
     [id[0], id[1], id[2], id[3]]
 }
 
-#[derive(Serialize)]
-struct VerifierReport {
-    solidity: String,
-    solidity_bytes: usize,
-    key_id: String,
-    k: u32,
-    num_instances: usize,
-    selector: String,
+/// What `keel verifier` writes to `verifier.json` (and `keel deploy` reads).
+#[derive(Serialize, serde::Deserialize)]
+pub(crate) struct VerifierReport {
+    pub(crate) solidity: String,
+    pub(crate) solidity_bytes: usize,
+    /// The creation code file (solc, optimizer off), if solc was found.
+    pub(crate) bytecode: Option<String>,
+    pub(crate) key_id: String,
+    pub(crate) k: u32,
+    pub(crate) num_instances: usize,
+    pub(crate) selector: String,
+    /// The length of every SNARK proof of this circuit (selector excluded).
+    pub(crate) proof_length: usize,
+}
+
+/// Compiles the generated verifier with `solc` (optimizer off: solc-js runs out of memory with
+/// it on these contracts); `None` if no `solc` is on PATH.
+fn compile_verifier(sol: &Path) -> Result<Option<Vec<u8>>> {
+    let output = match std::process::Command::new("solc")
+        .arg("--bin")
+        .arg(sol)
+        .output()
+    {
+        Ok(output) => output,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).context("running solc"),
+    };
+    if !output.status.success() {
+        bail!(
+            "solc failed on {}: {}",
+            sol.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    let hex_code = text
+        .split("Binary:")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .context("solc printed no bytecode")?;
+    Ok(Some(
+        hex::decode(hex_code).context("solc's bytecode is not hex")?,
+    ))
 }
 
 /// `keel verifier`.
@@ -557,11 +593,23 @@ pub fn cmd_verifier(args: &VerifierArgs) -> Result<()> {
     bar.finish_and_clear();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
-    let sol = args.out.join("KeelHalo2Verifier.sol");
+    let sol = args.out.join("Halo2Verifier.sol");
     write_atomic(&sol, code.as_bytes())?;
+    let bar = stage("compiling it (solc, optimizer off)");
+    let bytecode = match compile_verifier(&sol)? {
+        Some(code) => {
+            let bin = args.out.join("Halo2Verifier.bin");
+            write_atomic(&bin, hex::encode(code).as_bytes())?;
+            Some(bin.display().to_string())
+        }
+        None => None,
+    };
+    bar.finish_and_clear();
     let report = VerifierReport {
         solidity: sol.display().to_string(),
         solidity_bytes: code.len(),
+        bytecode,
+        proof_length: snark.proof.len(),
         key_id: snark.key_id.to_string(),
         k: snark.k,
         num_instances: snark.instances.len(),
@@ -601,17 +649,17 @@ pub struct FixtureArgs {
     srs: SrsArgs,
 }
 
-/// One proof as contracts and forge tests consume it.
-#[derive(Serialize)]
+/// One proof as contracts and forge tests consume it (`keel submit` reads it too).
+#[derive(Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Fixture {
-    program_id: String,
-    public_values: String,
-    exit_code: u32,
+pub(crate) struct Fixture {
+    pub(crate) program_id: String,
+    pub(crate) public_values: String,
+    pub(crate) exit_code: u32,
     /// The SNARK's public instances, 0x-prefixed 32-byte big-endian words.
     instances: Vec<String>,
     /// `selector ‖ SNARK proof`: what `IKeelVerifier.verify` takes.
-    proof: String,
+    pub(crate) proof: String,
     /// `instances ‖ SNARK proof`: what the generated verifier reads.
     verifier_calldata: String,
 }

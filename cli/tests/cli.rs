@@ -288,7 +288,7 @@ fn prove_toy_wrap_and_verify_snark() {
         let key_id = report["key_id"].as_str().unwrap();
         assert_eq!(report["selector"], format!("0x{}", &key_id[..8]));
         let source =
-            std::fs::read_to_string(std::path::Path::new(&out_dir).join("KeelHalo2Verifier.sol"))
+            std::fs::read_to_string(std::path::Path::new(&out_dir).join("Halo2Verifier.sol"))
                 .unwrap();
         assert!(source.contains("pragma solidity ^0.8.19;"));
         sources.push(source);

@@ -10,7 +10,12 @@ import {KeelVerifierAdapter} from "./KeelVerifierAdapter.sol";
 /// @dev The generated contract has no functions: it reads its calldata as the public instances
 ///      (32-byte big-endian words) followed by the proof, returns nothing when the proof verifies
 ///      and reverts otherwise. Every proof of one circuit has the same length, fixed here, so a
-///      truncated or padded proof is rejected before the pairing check.
+///      truncated or padded proof is rejected before the pairing check. A precompile call that
+///      fails (a malformed point in a tampered proof) consumes all the gas it was given, and the
+///      generated code gives it all it has: the call to the generated verifier is therefore capped
+///      at `VERIFY_GAS_LIMIT`, so a bad proof costs at most that much, not the whole transaction's
+///      gas limit. Verification gas is the same for every proof of a circuit; set the cap with a
+///      margin above it (`keel` measures it).
 contract KeelHalo2Verifier is KeelVerifierAdapter {
     /// @notice The generated verifier rejected the proof for these public instances.
     error InvalidProof();
@@ -26,6 +31,8 @@ contract KeelHalo2Verifier is KeelVerifierAdapter {
     address public immutable snarkVerifier;
     /// @notice The length in bytes of every SNARK proof of this circuit (selector excluded).
     uint256 public immutable PROOF_LENGTH;
+    /// @notice The most gas the generated verifier may use for one proof.
+    uint256 public immutable VERIFY_GAS_LIMIT;
     bytes4 internal immutable SELECTOR;
 
     /// @param verifier The generated verifier's address.
@@ -33,11 +40,13 @@ contract KeelHalo2Verifier is KeelVerifierAdapter {
     ///        the circuit's key id).
     /// @param proofLength The circuit's proof length (the length of any of its proofs after the
     ///        selector).
-    constructor(address verifier, bytes4 selector, uint256 proofLength) {
+    /// @param verifyGasLimit The gas cap of one call to the generated verifier.
+    constructor(address verifier, bytes4 selector, uint256 proofLength, uint256 verifyGasLimit) {
         if (verifier.code.length == 0) revert NoVerifierCode(verifier);
         snarkVerifier = verifier;
         SELECTOR = selector;
         PROOF_LENGTH = proofLength;
+        VERIFY_GAS_LIMIT = verifyGasLimit;
     }
 
     /// @inheritdoc KeelVerifierAdapter
@@ -52,7 +61,9 @@ contract KeelHalo2Verifier is KeelVerifierAdapter {
         override
     {
         if (snarkProof.length != PROOF_LENGTH) revert WrongProofLength(PROOF_LENGTH, snarkProof.length);
-        (bool ok,) = snarkVerifier.staticcall(abi.encodePacked(instances[0], instances[1], instances[2], snarkProof));
+        (bool ok,) = snarkVerifier.staticcall{gas: VERIFY_GAS_LIMIT}(
+            abi.encodePacked(instances[0], instances[1], instances[2], snarkProof)
+        );
         if (!ok) revert InvalidProof();
     }
 }

@@ -8,12 +8,14 @@ import {KeelVerifierRouter} from "../src/KeelVerifierRouter.sol";
 import {FibonacciRecorder} from "../src/examples/FibonacciRecorder.sol";
 
 /// @notice A real keel proof against the verifier keel generated for its circuit: the fixture
-///         (`contracts/test/fixtures/rv32im.json`, written by `scripts/fixtures.sh` from the
+///         (`contracts/fixtures/rv32im.json`, written by `scripts/fixtures.sh` from the
 ///         fibonacci guest: `keel prove --config outer`, `keel wrap`, `keel verifier`, `keel
 ///         fixture`, solc without the optimizer) carries the generated verifier's creation code,
 ///         the program id, the public values and the proof.
 contract KeelHalo2VerifierTest is Test {
-    string internal constant FIXTURE = "/contracts/test/fixtures/rv32im.json";
+    string internal constant FIXTURE = "/contracts/fixtures/rv32im.json";
+    /// Above the ~1.5M gas the k = 17 wrap's verifier uses.
+    uint256 internal constant VERIFY_GAS_LIMIT = 3_000_000;
 
     KeelHalo2Verifier internal verifier;
     bytes32 internal programId;
@@ -34,7 +36,7 @@ contract KeelHalo2VerifierTest is Test {
             generated := create(0, add(creation, 0x20), mload(creation))
         }
         assertTrue(generated != address(0), "the generated verifier did not deploy");
-        verifier = new KeelHalo2Verifier(generated, bytes4(proof), proof.length - 4);
+        verifier = new KeelHalo2Verifier(generated, bytes4(proof), proof.length - 4, VERIFY_GAS_LIMIT);
     }
 
     function testValidProofVerifies() public view {
@@ -90,6 +92,17 @@ contract KeelHalo2VerifierTest is Test {
         verifier.verify(programId, publicValues, shorter);
     }
 
+    /// A rejected proof costs at most the cap (plus the adapter's own work), not the gas limit.
+    function testRejectedProofCostsAtMostTheCap() public {
+        bytes memory bad = bytes.concat(proof);
+        bad[proof.length / 2] = bad[proof.length / 2] ^ 0x01;
+        uint256 before = gasleft();
+        try verifier.verify(programId, publicValues, bad) {
+            revert("a flipped proof byte verified");
+        } catch {}
+        assertTrue(before - gasleft() < VERIFY_GAS_LIMIT + 200_000, "bounded gas");
+    }
+
     function testWrongProgramIdIsRejected() public {
         vm.expectRevert(KeelHalo2Verifier.InvalidProof.selector);
         verifier.verify(bytes32(uint256(programId) ^ 1), publicValues, proof);
@@ -118,6 +131,6 @@ contract KeelHalo2VerifierTest is Test {
 
     function testVerifierAddressMustHoldCode() public {
         vm.expectRevert(abi.encodeWithSelector(KeelHalo2Verifier.NoVerifierCode.selector, address(0xbeef)));
-        new KeelHalo2Verifier(address(0xbeef), bytes4(proof), proof.length - 4);
+        new KeelHalo2Verifier(address(0xbeef), bytes4(proof), proof.length - 4, VERIFY_GAS_LIMIT);
     }
 }

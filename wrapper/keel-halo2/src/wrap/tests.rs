@@ -178,7 +178,7 @@ fn snark_file_round_trips_and_malformed_files_are_errors() {
     magic[0] ^= 1;
     assert!(Snark::from_bytes(&magic).is_err());
     let mut version = bytes.clone();
-    version[8] = 2;
+    version[8] = version[8].wrapping_add(1);
     assert!(Snark::from_bytes(&version).is_err());
     // Instance 1 (r − 1) with its top byte set: ≥ r, not canonical.
     let mut non_canonical = bytes.clone();
