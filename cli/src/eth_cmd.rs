@@ -116,18 +116,14 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 
 /// A provider signing with `node`'s key.
 async fn connect(node: &NodeArgs) -> Result<(impl Provider, Address)> {
-    let url = node
+    let url: alloy::transports::http::reqwest::Url = node
         .rpc_url
         .parse()
         .with_context(|| format!("--rpc-url {:?} is not a URL", node.rpc_url))?;
     let key = match &node.private_key {
         Some(key) => key.clone(),
         None => {
-            let probe = ProviderBuilder::new().connect_http(
-                node.rpc_url
-                    .parse()
-                    .with_context(|| format!("--rpc-url {:?}", node.rpc_url))?,
-            );
+            let probe = ProviderBuilder::new().connect_http(url.clone());
             let chain = probe
                 .get_chain_id()
                 .await
