@@ -106,7 +106,7 @@ step "7b. MockProver tamper sweep of the wrap: 8 positions per witness kind (ope
 KEEL_WRAP_TAMPERS=8 cargo test --release --locked -q -p keel-halo2 --lib wrap::tests::tampered -- --nocapture --test-threads 1 2>&1 |
     grep -E 'tampered wraps|test result'
 
-step "8. RV32IM machine proofs: | guest | config | cycles | trace cells/cycle | prove s | cycles/s | proof bytes | verify ms |"
+step "8. RV32IM machine proofs: | guest | config | cycles | trace cells/cycle | setup s (keys, once per program) | prove s | cycles/s | proof bytes | verify ms | floor s: Plonky3 alone, one table of the same area | prove split |"
 cargo build --release --locked -q -p keel-machine --example prove_guest
 GUESTS=prover/guests/target/riscv32im-unknown-none-elf/release
 for g in fibonacci sha256; do

@@ -29,6 +29,11 @@ pub struct ProveArgs {
     /// Stop with an error after this many instructions (one proof covers at most 2^22).
     #[arg(long, value_name = "N", default_value_t = keel_machine::trace::MAX_CYCLES as u64)]
     pub max_cycles: u64,
+    /// Before proving, check every constraint and bus of the traces and name the first violated
+    /// ones (table, row, constraint). Slower than proving; only useful to debug keel itself:
+    /// every proof is verified before it is written, so a bad trace never yields a file.
+    #[arg(long)]
+    pub check: bool,
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -53,13 +58,15 @@ pub fn cmd_prove(args: &ProveArgs, input: Input) -> Result<()> {
     let options = ProveOptions {
         config: args.config,
         max_cycles: args.max_cycles,
+        check: args.check,
     };
     let start = Instant::now();
     let mut bar = None;
     let proven = rv32im::prove(&program, input, &options, |s| {
         let message = match s {
             Stage::Execute => "executing (recording)",
-            Stage::Trace => "building and checking the traces",
+            Stage::Trace => "building the traces",
+            Stage::Check => "checking the traces",
             Stage::Setup => "computing the program id and keys",
             Stage::Prove => "proving",
         };

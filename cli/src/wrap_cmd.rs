@@ -391,15 +391,19 @@ fn wrap_inputs(file: &ProofFile) -> Result<WrapInputs> {
         }
         Statement::Rv32im(_) => {
             // The statement (program id, public values) first, then the circuit's inputs.
-            keel_machine::rv32im::verify(file).context("the STARK proof")?;
-            let (airs, heights, id) = keel_machine::rv32im::tables_and_heights(file)?;
-            let data = setup(&outer_config(), &airs, &heights)?;
+            let keys = keel_machine::rv32im::ProgramKeys::of_file(file)?;
+            keel_machine::rv32im::verify_with_keys(&keys, file).context("the STARK proof")?;
+            let (airs, heights) = (keys.airs(), &proof.degree_bits);
+            let common = keys
+                .outer_common()
+                .context("outer-configuration keys of an outer-configuration proof")?;
             // The SNARK's first instance is the program id itself.
-            let tag = keel_halo2::convert::bn254_to_fr(&keel_machine::rv32im::id_tag(&airs));
-            let inputs = WrapInputs::new(&airs, &heights, &data.common, &proof, &public_values)
+            let tag = keel_halo2::convert::bn254_to_fr(&keel_machine::rv32im::id_tag(airs));
+            let inputs = WrapInputs::new(airs, heights, common, &proof, &public_values)
                 .context("the STARK proof")?
                 .with_commitment_tag(tag)
                 .with_exit_code_and_digest()?;
+            let id = keys.program_id();
             let mut le = id.0;
             le.reverse();
             let first = inputs.instances().first().map(|f| f.to_bytes());

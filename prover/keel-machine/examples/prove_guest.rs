@@ -4,11 +4,15 @@
 //!
 //! GUEST is `fibonacci` (input: n) or `sha256` (input: a byte string); the input is sized so the
 //! run takes about TARGET_CYCLES cycles. Prints: guest, config, cycles, trace cells per cycle,
-//! prove seconds, cycles/s, proof bytes, verify ms; peak RSS comes from `/usr/bin/time -v`.
+//! setup seconds (the program's keys, once per program), prove seconds (execution, traces,
+//! proof, and the prover's own check that it verifies), cycles/s, proof bytes, verify ms (with
+//! the keys), the floor (seconds Plonky3 alone takes to prove one table of the same area —
+//! keygen and trace excluded — and its shape), and the split of the prove time by stage; peak RSS comes from `/usr/bin/time`.
 
 use keel_executor::{run, Input, Program, RunOptions};
-use keel_machine::rv32im::{self, ProveOptions};
+use keel_machine::rv32im::{self, ProgramKeys, ProveOptions};
 use keel_stark::config::ConfigKind;
+use keel_stark::toy::ToyMachine;
 use std::time::Instant;
 
 fn input_for(guest: &str, size: u64) -> Input {
@@ -59,16 +63,31 @@ fn main() {
         }
     }
     let size = lo;
+    let start = Instant::now();
+    let keys = ProgramKeys::new(&program, config).expect("the program's keys");
+    let setup = start.elapsed().as_secs_f64();
     let options = ProveOptions {
         config,
         ..Default::default()
     };
     let start = Instant::now();
-    let proven =
-        rv32im::prove(&program, input_for(guest, size), &options, |_| {}).expect("the run proves");
+    let mut stages: Vec<(rv32im::Stage, Instant)> = Vec::new();
+    let proven = rv32im::prove_with_keys(&keys, input_for(guest, size), &options, |s| {
+        stages.push((s, Instant::now()))
+    })
+    .expect("the run proves");
     let prove = start.elapsed().as_secs_f64();
+    let end = Instant::now();
+    let split: Vec<String> = stages
+        .iter()
+        .enumerate()
+        .map(|(i, (s, t))| {
+            let next = stages.get(i + 1).map_or(end, |n| n.1);
+            format!("{s:?} {:.2} s", (next - *t).as_secs_f64())
+        })
+        .collect();
     let start = Instant::now();
-    rv32im::verify(&proven.file).expect("the proof verifies");
+    rv32im::verify_with_keys(&keys, &proven.file).expect("the proof verifies");
     let verify = start.elapsed().as_secs_f64() * 1e3;
     let (airs, _, _) = rv32im::tables_and_heights(&proven.file).expect("tables");
     let cells: usize = airs
@@ -77,11 +96,27 @@ fn main() {
         .map(|(air, h)| p3_air::BaseAir::<keel_stark::config::Val>::width(air) * h)
         .sum();
     let c = proven.result.cycles;
+    // The floor: Plonky3 alone proving one table of the same area at the tallest table's height.
+    let log_height = proven
+        .heights
+        .iter()
+        .max()
+        .expect("tables")
+        .trailing_zeros() as usize;
+    let floor_width = cells.div_ceil(1 << log_height);
+    let floor = ToyMachine::floor(log_height, floor_width);
+    let start = Instant::now();
+    match config {
+        ConfigKind::Fast => drop(floor.prove_fast().expect("the floor proves")),
+        ConfigKind::Outer => drop(floor.prove_outer().expect("the floor proves")),
+    }
+    let floor_s = start.elapsed().as_secs_f64();
     println!(
-        "| {guest} | {:?} | {c} | {:.0} | {prove:.1} | {:.0} | {} | {verify:.0} |",
+        "| {guest} | {:?} | {c} | {:.0} | {setup:.1} | {prove:.1} | {:.0} | {} | {verify:.0} | {floor_s:.1} ({floor_width} × 2^{log_height}) | {} |",
         config,
         cells as f64 / c as f64,
         c as f64 / prove,
-        proven.file.proof.len()
+        proven.file.proof.len(),
+        split.join(", ")
     );
 }

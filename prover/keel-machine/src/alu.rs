@@ -7,7 +7,7 @@
 //! - every byte is range-checked in pairs on [`BYTE_PAIR_BUS`];
 //! - ADD: `b + c = a + 2^32·carry₃` byte by byte (`b_i + c_i + carry_{i−1} = a_i + 256·carry_i`,
 //!   carries boolean); SUB: the same with `a + c = b`;
-//! - XOR / OR / AND: `(b_i, c_i, a_i)` looked up on the byte table's bus of the operation;
+//! - XOR / OR / AND: `(op, b_i, c_i, a_i)` looked up on the byte table's [`BYTE_OP_BUS`];
 //! - SLTU: `d = b − c` through the adder (`d + c = b + 2^32·carry₃`), so `carry₃ = [b < c]`;
 //!   SLT: the sign bits `s_b, s_c` (`b₃ = 128·s_b + low`, `low < 128`) decide when they differ,
 //!   else the unsigned comparison does; the result is `(lt, 0, 0, 0)`;
@@ -36,12 +36,9 @@ use crate::flag_count;
 pub const ALU_BUS: &str = "alu";
 /// Byte pairs `(x, y)`, both below 256.
 pub const BYTE_PAIR_BUS: &str = "byte_pair";
-/// `(x, y, x AND y)`.
-pub const BYTE_AND_BUS: &str = "byte_and";
-/// `(x, y, x OR y)`.
-pub const BYTE_OR_BUS: &str = "byte_or";
-/// `(x, y, x XOR y)`.
-pub const BYTE_XOR_BUS: &str = "byte_xor";
+/// `(op, x, y, x op y)` for bytes `x, y` and `op` the ALU-bus code of XOR (2), OR (3) or
+/// AND (4).
+pub const BYTE_OP_BUS: &str = "byte_op";
 
 /// The operations of this table, with their codes on [`ALU_BUS`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -274,13 +271,7 @@ impl AluTraces {
                 }
                 pair(h, 32 * h, &mut counts);
             }
-            let logic = match op {
-                AluOpcode::And => Some(1),
-                AluOpcode::Or => Some(2),
-                AluOpcode::Xor => Some(3),
-                _ => None,
-            };
-            if let Some(k) = logic {
+            if let Some(k) = crate::logic::multiplicity_column(op) {
                 for i in 0..4 {
                     counts[(bb[i] * 256 + cb[i]) as usize][k] += 1;
                 }
@@ -523,15 +514,16 @@ pub(crate) fn eval_alu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     }
 
     // Logic.
-    for (bus, flag) in [(BYTE_AND_BUS, and), (BYTE_OR_BUS, or), (BYTE_XOR_BUS, xor)] {
-        let bus = LookupBus::new(bus);
-        for i in 0..4 {
-            bus.lookup_key(
-                builder,
-                [e(B + i), e(C + i), e(A + i)],
-                flag_count(flag.clone()),
-            );
-        }
+    let logic_op = AB::Expr::from_u32(AluOpcode::Xor as u32) * xor.clone()
+        + AB::Expr::from_u32(AluOpcode::Or as u32) * or.clone()
+        + AB::Expr::from_u32(AluOpcode::And as u32) * and.clone();
+    let bus = LookupBus::new(BYTE_OP_BUS);
+    for i in 0..4 {
+        bus.lookup_key(
+            builder,
+            [logic_op.clone(), e(B + i), e(C + i), e(A + i)],
+            flag_count(xor.clone() + or.clone() + and.clone()),
+        );
     }
 
     // The request.

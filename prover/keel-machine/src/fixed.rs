@@ -17,7 +17,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{InteractionBuilder, LookupBus};
 use p3_matrix::dense::RowMajorMatrix;
 
-use crate::alu::{BYTE_AND_BUS, BYTE_OR_BUS, BYTE_PAIR_BUS, BYTE_XOR_BUS};
+use crate::alu::{AluOpcode, BYTE_OP_BUS, BYTE_PAIR_BUS};
 use crate::RANGE16_BUS;
 
 /// Columns of the range table: multiplicity, value.
@@ -132,7 +132,15 @@ pub(crate) fn eval_bytes<AB: PermutationAirBuilder + InteractionBuilder>(builder
     );
     let m = |k: usize| l[k];
     LookupBus::new(BYTE_PAIR_BUS).table_entry(builder, [l[X], l[Y]], m(0));
-    LookupBus::new(BYTE_AND_BUS).table_entry(builder, [l[X], l[Y], l[AND]], m(1));
-    LookupBus::new(BYTE_OR_BUS).table_entry(builder, [l[X], l[Y], l[OR]], m(2));
-    LookupBus::new(BYTE_XOR_BUS).table_entry(builder, [l[X], l[Y], l[XOR]], m(3));
+    // One bus for the three operations, the ALU-bus code first (so that a table can select the
+    // operation with its flags and pack its byte lookups into few columns).
+    let ops = LookupBus::new(BYTE_OP_BUS);
+    for (code, column, k) in [
+        (AluOpcode::And, AND, 1),
+        (AluOpcode::Or, OR, 2),
+        (AluOpcode::Xor, XOR, 3),
+    ] {
+        let code = AB::Expr::from_u32(code as u32);
+        ops.table_entry(builder, [code, e(X), e(Y), e(column)], m(k));
+    }
 }

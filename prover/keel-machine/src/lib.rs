@@ -7,12 +7,14 @@
 //! then [`MachineAir::MemoryPort`] and [`MachineAir::AluPort`] stand in for the CPU's requests.
 #![deny(missing_docs)]
 
+pub mod add;
 pub mod alu;
 pub mod cpu;
 pub mod div;
 pub mod fixed;
 pub mod halt;
 pub mod input;
+pub mod logic;
 pub mod memory;
 pub mod mul;
 pub mod program;
@@ -46,6 +48,10 @@ pub enum MachineAir {
     Bytes,
     /// One ALU operation per row.
     Alu,
+    /// One ADD or SUB per row.
+    Add,
+    /// One XOR, OR or AND per row.
+    Logic,
     /// One ALU request per row (stand-in for the CPU's requests).
     AluPort,
     /// One MUL/MULH/MULHSU/MULHU per row.
@@ -71,6 +77,8 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
             MachineAir::MemoryPort => PORT_WIDTH,
             MachineAir::Bytes => fixed::BYTES_WIDTH,
             MachineAir::Alu => ALU_WIDTH,
+            MachineAir::Add => add::ADD_WIDTH,
+            MachineAir::Logic => logic::LOGIC_WIDTH,
             MachineAir::AluPort => ALU_PORT_WIDTH,
             MachineAir::Mul => mul::MUL_WIDTH,
             MachineAir::Div => div::DIV_WIDTH,
@@ -118,6 +126,8 @@ impl<AB: PermutationAirBuilder + InteractionBuilder> Air<AB> for MachineAir {
             MachineAir::MemoryPort => memory::eval_port(builder),
             MachineAir::Bytes => fixed::eval_bytes(builder),
             MachineAir::Alu => alu::eval_alu(builder),
+            MachineAir::Add => add::eval_add(builder),
+            MachineAir::Logic => logic::eval_logic(builder),
             MachineAir::AluPort => alu::eval_alu_port(builder),
             MachineAir::Mul => mul::eval_mul(builder),
             MachineAir::Div => div::eval_div(builder),

@@ -488,3 +488,33 @@ fn flipped_proof_bytes_are_rejected_without_panics() {
     );
     assert_eq!(panics, 0, "verification panicked on garbage");
 }
+
+/// Keys built once prove and verify repeatedly, and are bound to their program and
+/// configuration: a proof of another program, or in the other configuration, is rejected.
+#[test]
+fn program_keys_are_reused_and_bound_to_their_program() {
+    use crate::rv32im::{self, ProgramKeys, ProveOptions};
+    use keel_stark::config::ConfigKind;
+    let a = Program::from_elf(&testing::random_program(31, 30)).unwrap();
+    let b = Program::from_elf(&testing::random_program(32, 30)).unwrap();
+    let keys_a = ProgramKeys::new(&a, ConfigKind::Fast).unwrap();
+    let keys_b = ProgramKeys::new(&b, ConfigKind::Fast).unwrap();
+    assert_eq!(keys_a.program_id(), rv32im::program_id(&a).unwrap());
+    assert_ne!(keys_a.program_id(), keys_b.program_id());
+    assert!(keys_a.outer_common().is_none());
+    let options = ProveOptions::default();
+    let first = rv32im::prove_with_keys(&keys_a, Input::new(), &options, |_| {}).unwrap();
+    let second = rv32im::prove_with_keys(&keys_a, Input::new(), &options, |_| {}).unwrap();
+    for file in [&first.file, &second.file] {
+        let verified = rv32im::verify_with_keys(&keys_a, file).unwrap();
+        assert_eq!(verified.program_id, keys_a.program_id());
+        assert_eq!(rv32im::verify(file).unwrap(), verified);
+    }
+    let other = rv32im::verify_with_keys(&keys_b, &first.file).unwrap_err();
+    assert!(other.to_string().contains("another program"), "{other}");
+    let outer_a = ProgramKeys::new(&a, ConfigKind::Outer).unwrap();
+    assert_eq!(outer_a.program_id(), keys_a.program_id());
+    assert!(outer_a.outer_common().is_some());
+    let config = rv32im::verify_with_keys(&outer_a, &first.file).unwrap_err();
+    assert!(config.to_string().contains("configuration"), "{config}");
+}

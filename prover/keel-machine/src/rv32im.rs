@@ -21,13 +21,15 @@
 
 use keel_executor::{run_recorded, ExecError, Input, Program, RunOptions, RunResult};
 use keel_stark::config::{
-    fast_config, outer_config, outer_perm, Challenge, ConfigKind, FriSettings, OuterCompress, Val,
+    fast_config, outer_config, outer_perm, Challenge, ConfigKind, FastConfig, FriSettings,
+    OuterCompress, OuterConfig, Val,
 };
 use keel_stark::proof_file::{ProofFile, RunStatement, Statement};
 use keel_stark::stark::{
     check_traces, prove as stark_prove, setup, verify as stark_verify, StarkError,
 };
 use p3_air::BaseAir;
+use p3_batch_stark::{CommonData, ProverData};
 use p3_bn254::Bn254;
 use p3_field::PrimeField;
 use p3_lookup::Lookups;
@@ -149,9 +151,8 @@ fn bn254_from_be(bytes: &[u8]) -> Bn254 {
 
 /// The tables of `program` and its id.
 pub fn program_tables(program: &Program) -> Result<(Vec<MachineAir>, ProgramId), MachineError> {
-    let airs = trace::program_airs(program)?;
-    let id = id_of(&airs)?;
-    Ok((airs, id))
+    let keys = ProgramKeys::new(program, ConfigKind::Outer)?;
+    Ok((keys.airs, keys.program_id))
 }
 
 /// The program id of `program` (see the module documentation).
@@ -159,9 +160,9 @@ pub fn program_id(program: &Program) -> Result<ProgramId, MachineError> {
     Ok(program_tables(program)?.1)
 }
 
-fn id_of(airs: &[MachineAir]) -> Result<ProgramId, MachineError> {
-    let data = setup(&outer_config(), airs, &setup_heights(airs))?;
-    let root = data
+/// The program id from the outer-configuration keys of `airs`.
+fn id_of(airs: &[MachineAir], outer: &ProverData<OuterConfig>) -> Result<ProgramId, MachineError> {
+    let root = outer
         .common
         .preprocessed
         .as_ref()
@@ -178,13 +179,95 @@ fn id_of(airs: &[MachineAir]) -> Result<ProgramId, MachineError> {
     Ok(ProgramId(out))
 }
 
+/// The STARK keys of one configuration.
+enum KeyData {
+    Fast(Box<ProverData<FastConfig>>),
+    Outer(Box<ProverData<OuterConfig>>),
+}
+
+/// A program's tables, its id and the STARK keys of one hash configuration: everything about a
+/// program that does not depend on its input. Computing them costs one outer-configuration
+/// commitment of the program's tables (~2 s on 2 cores for a 28 KB guest) plus, for the fast
+/// configuration, its own (cheap) one; compute them once and reuse them for every proof and
+/// verification of the program ([`prove_with_keys`], [`verify_with_keys`]).
+pub struct ProgramKeys {
+    program: Program,
+    encoded: Vec<u8>,
+    airs: Vec<MachineAir>,
+    program_id: ProgramId,
+    data: KeyData,
+}
+
+impl ProgramKeys {
+    /// Builds the tables, id and keys of `program` for `config`.
+    pub fn new(program: &Program, config: ConfigKind) -> Result<Self, MachineError> {
+        let airs = trace::program_airs(program)?;
+        let heights = setup_heights(&airs);
+        let outer = setup(&outer_config(), &airs, &heights)?;
+        let program_id = id_of(&airs, &outer)?;
+        let data = match config {
+            ConfigKind::Outer => KeyData::Outer(Box::new(outer)),
+            ConfigKind::Fast => KeyData::Fast(Box::new(setup(&fast_config(), &airs, &heights)?)),
+        };
+        let encoded = postcard::to_allocvec(program)
+            .map_err(|e| MachineError::Statement(format!("encoding the program: {e}")))?;
+        Ok(ProgramKeys {
+            program: program.clone(),
+            encoded,
+            airs,
+            program_id,
+            data,
+        })
+    }
+
+    /// The keys of the program a proof file carries, in the file's configuration (nothing in
+    /// the file is trusted: [`verify_with_keys`] checks the file against them).
+    pub fn of_file(file: &ProofFile) -> Result<Self, MachineError> {
+        let (_, program) = embedded_program(file)?;
+        ProgramKeys::new(&program, file.config)
+    }
+
+    /// The verifier data of outer-configuration keys (what the wrap circuit is built from);
+    /// `None` for fast-configuration keys.
+    pub fn outer_common(&self) -> Option<&CommonData<OuterConfig>> {
+        match &self.data {
+            KeyData::Outer(data) => Some(&data.common),
+            KeyData::Fast(_) => None,
+        }
+    }
+
+    /// The program's id.
+    pub fn program_id(&self) -> ProgramId {
+        self.program_id
+    }
+
+    /// The hash configuration these keys prove and verify with.
+    pub fn config(&self) -> ConfigKind {
+        match self.data {
+            KeyData::Fast(_) => ConfigKind::Fast,
+            KeyData::Outer(_) => ConfigKind::Outer,
+        }
+    }
+
+    /// The program's tables.
+    pub fn airs(&self) -> &[MachineAir] {
+        &self.airs
+    }
+}
+
 /// Options for [`prove`].
 #[derive(Clone, Debug)]
 pub struct ProveOptions {
-    /// The hash configuration.
+    /// The hash configuration ([`prove`] only: [`prove_with_keys`] uses its keys').
     pub config: ConfigKind,
     /// Execution stops with an error after this many cycles.
     pub max_cycles: u64,
+    /// Check every constraint on every row and the balance of every bus before proving, and
+    /// report the first violations by table, row and constraint. It costs more than proving
+    /// (single-threaded, ~35 µs per cycle), so it is off by default: every proof is verified
+    /// before it is returned anyway, so a bad trace (a keel bug, never a property of the guest)
+    /// is still caught — this option only says where.
+    pub check: bool,
 }
 
 impl Default for ProveOptions {
@@ -192,6 +275,7 @@ impl Default for ProveOptions {
         ProveOptions {
             config: ConfigKind::Fast,
             max_cycles: trace::MAX_CYCLES as u64,
+            check: false,
         }
     }
 }
@@ -201,8 +285,10 @@ impl Default for ProveOptions {
 pub enum Stage {
     /// Running the program in recording mode.
     Execute,
-    /// Building and checking the traces.
+    /// Building the traces.
     Trace,
+    /// Checking every constraint and bus of the traces (only with [`ProveOptions::check`]).
+    Check,
     /// Keygen and the program id.
     Setup,
     /// Proving.
@@ -221,6 +307,22 @@ pub struct ProvenRun {
     pub heights: Vec<usize>,
 }
 
+/// Runs `$body` with the keys' configuration bound to `$config` and their prover data to `$data`.
+macro_rules! with_keys {
+    ($keys:expr, $config:ident, $data:ident => $body:expr) => {
+        match &$keys.data {
+            KeyData::Fast($data) => {
+                let $config = fast_config();
+                $body
+            }
+            KeyData::Outer($data) => {
+                let $config = outer_config();
+                $body
+            }
+        }
+    };
+}
+
 macro_rules! with_config {
     ($kind:expr, $config:ident => $body:expr) => {
         match $kind {
@@ -237,24 +339,38 @@ macro_rules! with_config {
 }
 
 /// Runs `program` on `input` and proves the run (see the module documentation); `progress` is
-/// called as each stage starts.
+/// called as each stage starts. Builds the program's keys first: to prove one program several
+/// times, build [`ProgramKeys`] once and call [`prove_with_keys`].
 pub fn prove(
     program: &Program,
     input: Input,
     options: &ProveOptions,
     mut progress: impl FnMut(Stage),
 ) -> Result<ProvenRun, MachineError> {
-    prove_dyn(program, input, options, &mut progress)
+    progress(Stage::Setup);
+    let keys = ProgramKeys::new(program, options.config)?;
+    prove_dyn(&keys, input, options, &mut progress)
+}
+
+/// Runs the program of `keys` on `input` and proves the run with the keys' configuration.
+pub fn prove_with_keys(
+    keys: &ProgramKeys,
+    input: Input,
+    options: &ProveOptions,
+    mut progress: impl FnMut(Stage),
+) -> Result<ProvenRun, MachineError> {
+    prove_dyn(keys, input, options, &mut progress)
 }
 
 // Not generic, so that the prover is compiled (and optimised) in this crate rather than in each
 // caller's: a caller built without optimisation would otherwise prove ~15× slower.
 fn prove_dyn(
-    program: &Program,
+    keys: &ProgramKeys,
     input: Input,
     options: &ProveOptions,
     progress: &mut dyn FnMut(Stage),
 ) -> Result<ProvenRun, MachineError> {
+    let program = &keys.program;
     progress(Stage::Execute);
     let (result, record) = run_recorded(
         program,
@@ -266,42 +382,48 @@ fn prove_dyn(
     progress(Stage::Trace);
     let traces = trace::generate(program, &result, &record)?;
     drop(record);
-    let lookups: Vec<Lookups<Val>> = traces
-        .airs
-        .iter()
-        .map(Lookups::from_air::<Challenge, _>)
-        .collect();
-    check_traces(
-        &traces.airs,
-        &traces.traces,
-        &traces.public_values,
-        &lookups,
-    )?;
-    progress(Stage::Setup);
-    let program_id = id_of(&traces.airs)?;
+    if options.check {
+        progress(Stage::Check);
+        let lookups: Vec<Lookups<Val>> = traces
+            .airs
+            .iter()
+            .map(Lookups::from_air::<Challenge, _>)
+            .collect();
+        check_traces(
+            &traces.airs,
+            &traces.traces,
+            &traces.public_values,
+            &lookups,
+        )?;
+    }
+    progress(Stage::Prove);
     let heights: Vec<usize> = traces.traces.iter().map(|t| t.height()).collect();
-    let log_heights: Vec<usize> = heights
-        .iter()
-        .map(|h| h.trailing_zeros() as usize)
-        .collect();
     let statement = Statement::Rv32im(RunStatement {
-        program_id: program_id.0,
+        program_id: keys.program_id.0,
         exit_code: result.exit_code,
         public_values: result.public_values.clone(),
         cycles: result.cycles,
-        program: postcard::to_allocvec(program)
-            .map_err(|e| MachineError::Statement(format!("encoding the program: {e}")))?,
+        program: keys.encoded.clone(),
     });
-    let file = with_config!(options.config, config => {
-        let data = setup(&config, &traces.airs, &log_heights)?;
-        progress(Stage::Prove);
-        let proof = stark_prove(&config, &traces.airs, &traces.traces, &traces.public_values, &data)?;
-        ProofFile::new(options.config, statement, &traces.public_values, &proof)?
+    let file = with_keys!(keys, config, data => {
+        let proof = stark_prove(&config, &traces.airs, &traces.traces, &traces.public_values, data)?;
+        // A proof of a trace that breaks a constraint does not verify; verifying costs little
+        // next to proving and turns such a keel bug into an error here instead of a bad file.
+        stark_verify(&config, &traces.airs, &proof, &traces.public_values, &data.common).map_err(
+            |e| {
+                MachineError::Statement(format!(
+                    "internal error: the proof of this run does not verify ({e}); the traces \
+                     break a constraint, which is a keel bug: prove with the trace check on \
+                     (`--check`) to see which"
+                ))
+            },
+        )?;
+        ProofFile::new(keys.config(), statement, &traces.public_values, &proof)?
     });
     Ok(ProvenRun {
         result,
         file,
-        program_id,
+        program_id: keys.program_id,
         heights,
     })
 }
@@ -338,13 +460,37 @@ fn embedded_program(file: &ProofFile) -> Result<(&RunStatement, Program), Machin
 }
 
 /// Verifies a machine proof file on its own (see the module documentation). The caller compares
-/// the returned program id and public values with the ones it expects.
+/// the returned program id and public values with the ones it expects. Builds the keys of the
+/// file's program first: to verify many proofs of one program, build [`ProgramKeys`] once and
+/// call [`verify_with_keys`].
 pub fn verify(file: &ProofFile) -> Result<VerifiedRun, MachineError> {
-    let (statement, program) = embedded_program(file)?;
-    let (airs, program_id) = program_tables(&program)?;
-    if program_id.0 != statement.program_id {
+    verify_with_keys(&ProgramKeys::of_file(file)?, file)
+}
+
+/// Verifies a machine proof file of the program of `keys`; a file of any other program, or of
+/// the other configuration, is rejected.
+pub fn verify_with_keys(keys: &ProgramKeys, file: &ProofFile) -> Result<VerifiedRun, MachineError> {
+    let Statement::Rv32im(statement) = &file.statement else {
+        return Err(MachineError::Statement(
+            "the proof file holds a toy-machine proof, not a program run".into(),
+        ));
+    };
+    if statement.program != keys.encoded {
+        return Err(MachineError::Statement(
+            "the proof file is for another program than these keys'".into(),
+        ));
+    }
+    if file.config != keys.config() {
         return Err(MachineError::Statement(format!(
-            "the embedded program has id {program_id}, the statement claims {}",
+            "the proof file uses the {:?} configuration, these keys the {:?} one",
+            file.config,
+            keys.config()
+        )));
+    }
+    if keys.program_id.0 != statement.program_id {
+        return Err(MachineError::Statement(format!(
+            "the embedded program has id {}, the statement claims {}",
+            keys.program_id,
             ProgramId(statement.program_id)
         )));
     }
@@ -356,14 +502,12 @@ pub fn verify(file: &ProofFile) -> Result<VerifiedRun, MachineError> {
         ));
     }
     let public_values = file.public_values()?;
-    let heights = setup_heights(&airs);
-    with_config!(file.config, config => {
-        let data = setup(&config, &airs, &heights)?;
-        let proof = file.proof()?;
-        stark_verify(&config, &airs, &proof, &public_values, &data.common)?;
+    with_keys!(keys, config, data => {
+        let proof = file.proof_with(&config)?;
+        stark_verify(&config, &keys.airs, &proof, &public_values, &data.common)?;
     });
     Ok(VerifiedRun {
-        program_id,
+        program_id: keys.program_id,
         exit_code: statement.exit_code,
         public_values: statement.public_values.clone(),
     })

@@ -521,6 +521,243 @@ fn mutation_harness_alu() {
     eprintln!("ALU mutation harness: {tried} single-cell mutations, all rejected");
 }
 
+/// Mutates each column of table `table` of `statement` in each of `rows` by +1 or a random
+/// amount, one cell at a time, and asserts that every mutation is rejected; returns the count.
+fn sweep_columns(
+    statement: &Statement,
+    table: usize,
+    names: &[&str],
+    rows: &[usize],
+    seed: u64,
+) -> usize {
+    prove_and_verify(statement).unwrap();
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut tried = 0;
+    for (c, name) in names.iter().enumerate() {
+        for &row in rows {
+            let mut mutated = Statement {
+                airs: statement.airs.clone(),
+                traces: statement.traces.clone(),
+            };
+            let old = get(&mutated.traces[table], row, c);
+            let delta = if rng.random_bool(0.5) {
+                Val::ONE
+            } else {
+                Val::from_u32(rng.random_range(2..1 << 20))
+            };
+            set(&mut mutated.traces[table], row, c, old + delta);
+            tried += 1;
+            assert!(
+                prove_and_verify(&mutated).is_err(),
+                "mutation of {name} in row {row} accepted"
+            );
+        }
+    }
+    tried
+}
+
+/// Two random active rows and the first padding row of a table with `active` rows (`ops` is
+/// extended by `spare` if it fills the table exactly).
+fn harness_rows(
+    ops: &mut Vec<(AluOpcode, u32, u32)>,
+    spare: (AluOpcode, u32, u32),
+    seed: u64,
+) -> Vec<usize> {
+    if ops.len().is_power_of_two() {
+        ops.push(spare);
+    }
+    let mut rng = SmallRng::seed_from_u64(seed);
+    vec![
+        rng.random_range(0..ops.len()),
+        rng.random_range(0..ops.len()),
+        ops.len(),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adder
+// ---------------------------------------------------------------------------------------------
+
+use crate::add::{AddTraces, ADD_COLUMNS};
+
+const ADDER: usize = 1;
+
+fn add_statement(t: &AddTraces) -> Statement {
+    Statement {
+        airs: vec![MachineAir::Range16, MachineAir::Add, MachineAir::AluPort],
+        traces: vec![t.range16.clone(), t.add.clone(), t.port.clone()],
+    }
+}
+
+/// ADD and SUB over edge operands (every carry and borrow pattern) and random ones.
+fn add_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
+    alu_ops(seed, random)
+        .into_iter()
+        .filter(|&(op, _, _)| crate::add::handles(op))
+        .chain([
+            (AluOpcode::Add, 0xffff, 1),
+            (AluOpcode::Add, 0xffff_ffff, 0xffff_ffff),
+            (AluOpcode::Sub, 0x1_0000, 1),
+            (AluOpcode::Sub, 0, 0xffff_ffff),
+        ])
+        .collect()
+}
+
+#[test]
+fn add_results_match_the_isa_and_verify() {
+    let ops = add_ops(5, 8);
+    let traces = AddTraces::generate(&ops);
+    for (&(op, b, c), &a) in ops.iter().zip(&traces.results) {
+        assert_eq!(a, op.isa().apply(b, c));
+    }
+    prove_and_verify(&add_statement(&traces)).unwrap();
+}
+
+/// A wrong result claimed consistently by the adder row and the request is rejected: off by one,
+/// off by 2^16 (a carry between the halves dropped or invented), a SUB answered with the ADD
+/// result; and a low "half" of 2^16 with no carry (the equations hold, the range check fails).
+#[test]
+fn wrong_add_results_are_rejected() {
+    for (op, b, c, wrong) in [
+        (AluOpcode::Add, 5u32, 7u32, 13u32),
+        (AluOpcode::Add, 0xffff, 1, 0),
+        (AluOpcode::Sub, 0x1_0000, 1, 0x1_ffff),
+        (AluOpcode::Sub, 9, 2, 11),
+    ] {
+        let honest = AddTraces::generate(&[(op, b, c)]);
+        assert_ne!(honest.results[0], wrong);
+        prove_and_verify(&add_statement(&honest)).unwrap();
+        let mut forged = add_statement(&honest);
+        for (h, half) in [wrong & 0xffff, wrong >> 16].into_iter().enumerate() {
+            let name = ["a_lo", "a_hi"][h];
+            set(
+                &mut forged.traces[ADDER],
+                0,
+                col(&ADD_COLUMNS, name),
+                Val::from_u32(half),
+            );
+            set(&mut forged.traces[2], 0, 1 + h, Val::from_u32(half));
+        }
+        assert!(
+            prove_and_verify(&forged).is_err(),
+            "{op:?} {b:#x} {c:#x} = {wrong:#x}"
+        );
+    }
+    // 0xffff + 1 with the low half "0x10000" (not a half) and no carry: the equations hold
+    // over the field, the range check does not.
+    let honest = AddTraces::generate(&[(AluOpcode::Add, 0xffff, 1)]);
+    let mut forged = add_statement(&honest);
+    let t = &mut forged.traces[ADDER];
+    set(t, 0, col(&ADD_COLUMNS, "a_lo"), Val::from_u32(0x1_0000));
+    set(t, 0, col(&ADD_COLUMNS, "a_hi"), Val::ZERO);
+    set(t, 0, col(&ADD_COLUMNS, "carry_lo"), Val::ZERO);
+    set(&mut forged.traces[2], 0, 1, Val::from_u32(0x1_0000));
+    set(&mut forged.traces[2], 0, 2, Val::ZERO);
+    assert!(prove_and_verify(&forged).is_err());
+}
+
+/// Each adder column, in rows of ADD and SUB and in a padding row, +1 or a random amount:
+/// rejected.
+#[test]
+fn mutation_harness_add() {
+    let mut ops = add_ops(6, 2);
+    let rows = harness_rows(&mut ops, (AluOpcode::Sub, 3, 4), 13);
+    let traces = AddTraces::generate(&ops);
+    let tried = sweep_columns(&add_statement(&traces), ADDER, &ADD_COLUMNS, &rows, 13);
+    eprintln!("adder mutation harness: {tried} single-cell mutations, all rejected");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logic
+// ---------------------------------------------------------------------------------------------
+
+use crate::logic::{LogicTraces, LOGIC_COLUMNS};
+
+const LOGIC: usize = 1;
+
+fn logic_statement(t: &LogicTraces) -> Statement {
+    Statement {
+        airs: vec![MachineAir::Bytes, MachineAir::Logic, MachineAir::AluPort],
+        traces: vec![t.bytes.clone(), t.logic.clone(), t.port.clone()],
+    }
+}
+
+fn logic_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
+    alu_ops(seed, random)
+        .into_iter()
+        .filter(|&(op, _, _)| crate::logic::handles(op))
+        .collect()
+}
+
+#[test]
+fn logic_results_match_the_isa_and_verify() {
+    let ops = logic_ops(7, 8);
+    let traces = LogicTraces::generate(&ops);
+    for (&(op, b, c), &a) in ops.iter().zip(&traces.results) {
+        assert_eq!(a, op.isa().apply(b, c));
+    }
+    prove_and_verify(&logic_statement(&traces)).unwrap();
+}
+
+/// A wrong result claimed consistently by the logic row and the request is rejected: one byte
+/// changed, another operation's result, and a "byte" of 256 with its neighbour one less (the
+/// same halves on the bus).
+#[test]
+fn wrong_logic_results_are_rejected() {
+    let relimb = |w: u32| -> [u32; 4] { [w & 0xff, (w >> 8) & 0xff, (w >> 16) & 0xff, w >> 24] };
+    let cases: Vec<(AluOpcode, u32, u32, [u32; 4])> = vec![
+        (AluOpcode::And, 0xf0f0, 0xff00, relimb(0xf100)),
+        (AluOpcode::Xor, 3, 5, relimb(7)),
+        (AluOpcode::Or, 0x1200, 0x0034, relimb(0x1200 ^ 0x0034 ^ 0x1)),
+        (AluOpcode::Xor, 0xff, 0x0f, relimb(0xff | 0x0f)),
+        // 0x0100 OR 0x00ff = 0x01ff, its low half written as the "bytes" (0x1ff, 0): the right
+        // word on the bus, a limb that is not a byte.
+        (AluOpcode::Or, 0x0100, 0x00ff, [0x1ff, 0, 0, 0]),
+    ];
+    for (op, b, c, wrong) in cases {
+        let honest = LogicTraces::generate(&[(op, b, c)]);
+        prove_and_verify(&logic_statement(&honest)).unwrap();
+        let claimed = wrong[0] + 256 * wrong[1] + 65536 * (wrong[2] + 256 * wrong[3]);
+        assert!(wrong.iter().any(|&x| x > 255) || claimed != honest.results[0]);
+        let mut forged = logic_statement(&honest);
+        for (i, &byte) in wrong.iter().enumerate() {
+            set(
+                &mut forged.traces[LOGIC],
+                0,
+                col(&LOGIC_COLUMNS, &format!("a{i}")),
+                Val::from_u32(byte),
+            );
+        }
+        set(
+            &mut forged.traces[2],
+            0,
+            1,
+            Val::from_u32(wrong[0] + 256 * wrong[1]),
+        );
+        set(
+            &mut forged.traces[2],
+            0,
+            2,
+            Val::from_u32(wrong[2] + 256 * wrong[3]),
+        );
+        assert!(
+            prove_and_verify(&forged).is_err(),
+            "{op:?} {b:#x} {c:#x} = {wrong:?}"
+        );
+    }
+}
+
+/// Each logic column, in rows of every operation and in a padding row, +1 or a random amount:
+/// rejected.
+#[test]
+fn mutation_harness_logic() {
+    let mut ops = logic_ops(8, 2);
+    let rows = harness_rows(&mut ops, (AluOpcode::And, 3, 6), 17);
+    let traces = LogicTraces::generate(&ops);
+    let tried = sweep_columns(&logic_statement(&traces), LOGIC, &LOGIC_COLUMNS, &rows, 17);
+    eprintln!("logic mutation harness: {tried} single-cell mutations, all rejected");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Multiplication
 // ---------------------------------------------------------------------------------------------

@@ -13,12 +13,14 @@ use keel_stark::config::Val;
 use p3_field::PrimeCharacteristicRing;
 use p3_matrix::dense::RowMajorMatrix;
 
+use crate::add::AddTraces;
 use crate::alu::{bytes, AluOpcode, AluTraces};
 use crate::cpu::{col, CPU_WIDTH, SYSCALLS};
 use crate::div::{DivOpcode, DivTraces};
 use crate::fixed::{add_multiplicities, range16_trace, BYTES_MULTIPLICITIES};
 use crate::halt::{self, HALT_WIDTH};
 use crate::input::INPUT_WIDTH;
+use crate::logic::LogicTraces;
 use crate::memory::{
     boundary_trace, memory_key, pow2_height, ImageTable, KeyRange, MemoryError, RangeCounts,
 };
@@ -98,8 +100,12 @@ pub mod table {
     pub const HALT: usize = 9;
     /// Input writes.
     pub const INPUT: usize = 10;
+    /// The adder (ADD and SUB).
+    pub const ADD: usize = 11;
+    /// The logic table (XOR, OR, AND).
+    pub const LOGIC: usize = 12;
     /// Number of tables.
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 13;
 }
 
 /// The program-dependent tables of `program` (program table, memory image): everything the
@@ -119,6 +125,8 @@ pub fn program_airs(program: &Program) -> Result<Vec<MachineAir>, TraceError> {
         MachineAir::Div,
         MachineAir::Halt,
         MachineAir::Input,
+        MachineAir::Add,
+        MachineAir::Logic,
     ])
 }
 
@@ -345,11 +353,19 @@ fn generate_checked(
     let mut pairs = vec![0u32; 1 << 16];
     let mut program_counts = vec![0u32; table.height()];
     let mut alu_ops: Vec<(AluOpcode, u32, u32)> = Vec::new();
+    let mut add_ops: Vec<(AluOpcode, u32, u32)> = Vec::new();
+    let mut logic_ops: Vec<(AluOpcode, u32, u32)> = Vec::new();
     let mut mul_ops: Vec<(MulOpcode, u32, u32)> = Vec::new();
     let mut div_ops: Vec<(DivOpcode, u32, u32)> = Vec::new();
     let mut request = |op: AluOp, b: u32, c: u32| -> u32 {
         if let Some(&o) = AluOpcode::ALL.iter().find(|o| o.isa() == op) {
-            alu_ops.push((o, b, c));
+            if crate::add::handles(o) {
+                add_ops.push((o, b, c));
+            } else if crate::logic::handles(o) {
+                logic_ops.push((o, b, c));
+            } else {
+                alu_ops.push((o, b, c));
+            }
         } else if let Some(&o) = MulOpcode::ALL.iter().find(|o| o.isa() == op) {
             mul_ops.push((o, b, c));
         } else if let Some(&o) = DivOpcode::ALL.iter().find(|o| o.isa() == op) {
@@ -704,6 +720,8 @@ fn generate_checked(
 
     // Operation tables; their byte and range multiplicities join the CPU's.
     let alu = AluTraces::generate(&alu_ops);
+    let add = AddTraces::generate(&add_ops);
+    let logic = LogicTraces::generate(&logic_ops);
     let mul = MulTraces::generate(&mul_ops);
     let div = DivTraces::generate(&div_ops);
     // Every image word needs its boundary row (the image table sends each exactly once), touched
@@ -716,11 +734,11 @@ fn generate_checked(
         return Err(MemoryError::Unmapped(key).into());
     }
     let mut bytes_trace = crate::alu::pair_multiplicities(&pairs);
-    for m in [&alu.bytes, &mul.bytes, &div.bytes] {
+    for m in [&alu.bytes, &mul.bytes, &div.bytes, &logic.bytes] {
         add_multiplicities(&mut bytes_trace, m, BYTES_MULTIPLICITIES);
     }
     let mut range16 = range16_trace(&range.0);
-    for m in [&mul.range16, &div.range16] {
+    for m in [&mul.range16, &div.range16, &add.range16] {
         add_multiplicities(&mut range16, m, 1);
     }
     let traces = vec![
@@ -735,6 +753,8 @@ fn generate_checked(
         div.div,
         RowMajorMatrix::new(halt_rows, HALT_WIDTH),
         input_trace(&input_rows),
+        add.add,
+        logic.logic,
     ];
     let mut pvs = vec![vec![]; table::COUNT];
     pvs[table::HALT] = public_values;

@@ -237,6 +237,20 @@ impl ToyMachine {
         }
     }
 
+    /// One [`ToyAir::Wide`] table of `width` columns and `2^log_height` rows: the floor a
+    /// benchmark compares a machine with — what Plonky3 alone takes to prove a single table of
+    /// the same area, with degree-3 constraints and no buses.
+    pub fn floor(log_height: usize, width: usize) -> ToyMachine {
+        let (trace, pv) = wide_trace(log_height, width.max(4), 3);
+        ToyMachine {
+            airs: vec![ToyAir::Wide {
+                width: width.max(4),
+            }],
+            traces: vec![trace],
+            public_values: vec![pv],
+        }
+    }
+
     /// log2 of every table's height.
     pub fn log_heights(&self) -> Vec<usize> {
         self.traces
