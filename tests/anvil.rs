@@ -134,6 +134,12 @@ fn deploy_and_submit_a_real_proof_on_anvil() {
     assert!(out.status.success(), "keel deploy: {}", text(&out));
     let deployed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(deployed["chain_id"], 31337);
+    // The fixture's k = 17 verifier is over EIP-170's limit, which anvil here lifts: warned.
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("over EIP-170"),
+        "no EIP-170 warning: {}",
+        text(&out)
+    );
     let recorder = deployed["fibonacci_recorder"].as_str().unwrap().to_string();
     let router = deployed["router"].as_str().unwrap().to_string();
 

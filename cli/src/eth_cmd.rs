@@ -114,20 +114,23 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("starting the async runtime")
 }
 
-/// A provider signing with `node`'s key.
-async fn connect(node: &NodeArgs) -> Result<(impl Provider, Address)> {
+/// EIP-170's limit on a contract's runtime code, in bytes.
+const EIP170_LIMIT: usize = 24_576;
+
+/// A provider signing with `node`'s key, the key's address and the chain id.
+async fn connect(node: &NodeArgs) -> Result<(impl Provider, Address, u64)> {
     let url: alloy::transports::http::reqwest::Url = node
         .rpc_url
         .parse()
         .with_context(|| format!("--rpc-url {:?} is not a URL", node.rpc_url))?;
+    let chain = ProviderBuilder::new()
+        .connect_http(url.clone())
+        .get_chain_id()
+        .await
+        .with_context(|| format!("asking {} for its chain id", node.rpc_url))?;
     let key = match &node.private_key {
         Some(key) => key.clone(),
         None => {
-            let probe = ProviderBuilder::new().connect_http(url.clone());
-            let chain = probe
-                .get_chain_id()
-                .await
-                .with_context(|| format!("asking {} for its chain id", node.rpc_url))?;
             if chain != ANVIL_CHAIN_ID {
                 bail!(
                     "chain {chain} is not a dev chain: pass --private-key (or set KEEL_PRIVATE_KEY)"
@@ -144,7 +147,7 @@ async fn connect(node: &NodeArgs) -> Result<(impl Provider, Address)> {
     let provider = ProviderBuilder::new()
         .wallet(EthereumWallet::from(signer))
         .connect_http(url);
-    Ok((provider, sender))
+    Ok((provider, sender, chain))
 }
 
 /// Sends `tx` and waits for its receipt.
@@ -260,14 +263,22 @@ pub fn cmd_deploy(args: &DeployArgs) -> Result<()> {
     };
 
     let out = runtime()?.block_on(async {
-        let (provider, sender) = connect(&args.node).await?;
-        let chain_id = provider
-            .get_chain_id()
-            .await
-            .context("asking for the chain id")?;
+        let (provider, sender, chain_id) = connect(&args.node).await?;
         let bar = crate::wrap_cmd::stage("deploying the generated verifier");
         let (halo2, mut gas) = create(&provider, verifier_code, "the generated verifier").await?;
         bar.finish_and_clear();
+        let runtime = provider
+            .get_code_at(halo2)
+            .await
+            .context("reading the generated verifier's code")?
+            .len();
+        if runtime > EIP170_LIMIT {
+            eprintln!(
+                "warning: the generated verifier's runtime code is {runtime} bytes, over EIP-170's \
+                 {EIP170_LIMIT}-byte limit: this chain lifts the limit, Ethereum and most L2s do \
+                 not (wrap with a larger --k for a smaller verifier: k = 20 makes ~23 KB)"
+            );
+        }
         let mut code = adapter_code;
         code.extend(
             (
@@ -388,7 +399,7 @@ pub fn cmd_submit(args: &SubmitArgs) -> Result<()> {
     let calldata_bytes = input.len();
     let data_gas = calldata_gas(&input);
     let out = runtime()?.block_on(async {
-        let (provider, _) = connect(&args.node).await?;
+        let (provider, _, _) = connect(&args.node).await?;
         let mut tx = TransactionRequest::default().with_to(to).with_input(input);
         if let Some(gas) = args.gas_limit {
             tx = tx.with_gas_limit(gas);
