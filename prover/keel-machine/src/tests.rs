@@ -75,9 +75,9 @@ fn prove_and_verify(s: &Statement) -> Result<(), StarkError> {
         .collect();
     let data = prover_data(&s.airs, &heights)?;
     let public_values = vec![vec![]; s.airs.len()];
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let outcome = keel_stark::stark::quietly(|| {
         prove::<FastConfig, _>(&config, &s.airs, &s.traces, &public_values, &data)
-    }));
+    });
     let proof = match outcome {
         Ok(proof) => proof?,
         Err(_) => return Err(StarkError::Proving("the prover panicked".into())),

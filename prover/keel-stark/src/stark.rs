@@ -188,10 +188,7 @@ where
             },
         )
         .collect();
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        p3_lookup::debug_util::check_lookups(&instances)
-    }))
-    .map_err(|panic| {
+    quietly(|| p3_lookup::debug_util::check_lookups(&instances)).map_err(|panic| {
         let message = panic
             .downcast_ref::<String>()
             .cloned()
@@ -199,4 +196,29 @@ where
             .unwrap_or_else(|| "unbalanced bus".into());
         StarkError::Proving(format!("buses unbalanced: {message}"))
     })
+}
+
+thread_local! {
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, turning a panic into an error (as [`std::panic::catch_unwind`]) without the panic
+/// hook printing it: Plonky3 reports unbalanced buses (and, in builds with debug assertions,
+/// violated constraints) by panicking, which keel turns into errors. Panics on other threads,
+/// and on this one outside `f`, are printed as usual (a process-wide hook, installed on first
+/// use, stays silent only while this thread runs `f`).
+pub fn quietly<R>(f: impl FnOnce() -> R) -> std::thread::Result<R> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    outcome
 }

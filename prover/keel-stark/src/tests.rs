@@ -224,3 +224,20 @@ mod security {
         assert!(without < 100.0 && with > without, "{without} -> {with}");
     }
 }
+
+/// `quietly` returns a panic as an error and a value as itself, and nests.
+#[test]
+fn quietly_turns_panics_into_errors() {
+    use crate::stark::quietly;
+    assert_eq!(quietly(|| 3).unwrap(), 3);
+    let outer = quietly(|| {
+        let inner = quietly(|| -> u32 { panic!("unbalanced") });
+        let message = inner
+            .unwrap_err()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string());
+        assert_eq!(message.as_deref(), Some("unbalanced"));
+        7
+    });
+    assert_eq!(outer.unwrap(), 7);
+}
