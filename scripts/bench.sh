@@ -111,11 +111,13 @@ cargo build --release --locked -q -p keel-machine --example prove_guest
 GUESTS=prover/guests/target/riscv32im-unknown-none-elf/release
 for g in fibonacci sha256; do
     target/debug/keel build "prover/guests/$g" >/dev/null 2>&1 || cargo run -q -p keel -- build "prover/guests/$g" >/dev/null
-    for run in "fast 65536" "fast 262144" "fast 1048576" "outer 65536"; do
+    for run in "fast 65536" "fast 262144" "fast 1048576" "outer 65536" "outer 262144"; do
         # shellcheck disable=SC2086
         /usr/bin/time -f 'peak RSS %M KB' target/release/examples/prove_guest "$GUESTS/$g" "$g" $run 2>&1
     done
 done
+# The largest run one proof takes (2^22 cycles; ~12 GB with the fast configuration).
+/usr/bin/time -f 'peak RSS %M KB' target/release/examples/prove_guest "$GUESTS/fibonacci" fibonacci fast 4190000 2>&1
 
 step "8b. 1,000 random byte flips of a machine proof file; mutation harness with every mutation proven"
 KEEL_PROOF_FLIPS=1000 cargo test --release --locked -q -p keel-machine --lib flipped -- --nocapture 2>&1 | grep -E 'byte flips|test result'

@@ -446,13 +446,42 @@ fn alu_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
     ops
 }
 
+/// Each result is what the ISA computes for its operation.
+fn assert_isa_results<Op: Copy + std::fmt::Debug>(ops: &[(Op, u32, u32)], results: &[u32])
+where
+    Op: IsaOp,
+{
+    assert_eq!(ops.len(), results.len());
+    for (&(op, b, c), &a) in ops.iter().zip(results) {
+        assert_eq!(a, op.isa().apply(b, c), "{op:?} {b:#x} {c:#x}");
+    }
+}
+
+/// The table opcodes that implement an ISA operation.
+trait IsaOp {
+    fn isa(self) -> keel_isa::AluOp;
+}
+impl IsaOp for AluOpcode {
+    fn isa(self) -> keel_isa::AluOp {
+        AluOpcode::isa(self)
+    }
+}
+impl IsaOp for crate::mul::MulOpcode {
+    fn isa(self) -> keel_isa::AluOp {
+        crate::mul::MulOpcode::isa(self)
+    }
+}
+impl IsaOp for crate::div::DivOpcode {
+    fn isa(self) -> keel_isa::AluOp {
+        crate::div::DivOpcode::isa(self)
+    }
+}
+
 #[test]
 fn alu_results_match_the_isa_and_verify() {
     let ops = alu_ops(1, 8);
     let traces = AluTraces::generate(&ops);
-    for (&(op, b, c), &a) in ops.iter().zip(&traces.results) {
-        assert_eq!(a, op.isa().apply(b, c));
-    }
+    assert_isa_results(&ops, &traces.results);
     prove_and_verify(&alu_statement(&traces)).unwrap();
 }
 
@@ -607,9 +636,7 @@ fn add_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
 fn add_results_match_the_isa_and_verify() {
     let ops = add_ops(5, 8);
     let traces = AddTraces::generate(&ops);
-    for (&(op, b, c), &a) in ops.iter().zip(&traces.results) {
-        assert_eq!(a, op.isa().apply(b, c));
-    }
+    assert_isa_results(&ops, &traces.results);
     prove_and_verify(&add_statement(&traces)).unwrap();
 }
 
@@ -693,9 +720,7 @@ fn logic_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
 fn logic_results_match_the_isa_and_verify() {
     let ops = logic_ops(7, 8);
     let traces = LogicTraces::generate(&ops);
-    for (&(op, b, c), &a) in ops.iter().zip(&traces.results) {
-        assert_eq!(a, op.isa().apply(b, c));
-    }
+    assert_isa_results(&ops, &traces.results);
     prove_and_verify(&logic_statement(&traces)).unwrap();
 }
 
@@ -808,9 +833,7 @@ fn mul_ops(seed: u64, random: usize) -> Vec<(MulOpcode, u32, u32)> {
 fn mul_results_match_the_isa_and_verify() {
     let ops = mul_ops(3, 8);
     let traces = MulTraces::generate(&ops);
-    for (&(op, b, c), &a) in ops.iter().zip(&traces.results) {
-        assert_eq!(a, op.isa().apply(b, c));
-    }
+    assert_isa_results(&ops, &traces.results);
     prove_and_verify(&mul_statement(&traces)).unwrap();
 }
 
