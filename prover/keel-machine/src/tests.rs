@@ -447,10 +447,7 @@ fn alu_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
 }
 
 /// Each result is what the ISA computes for its operation.
-fn assert_isa_results<Op: Copy + std::fmt::Debug>(ops: &[(Op, u32, u32)], results: &[u32])
-where
-    Op: IsaOp,
-{
+fn assert_isa_results<Op: Copy + std::fmt::Debug + IsaOp>(ops: &[(Op, u32, u32)], results: &[u32]) {
     assert_eq!(ops.len(), results.len());
     for (&(op, b, c), &a) in ops.iter().zip(results) {
         assert_eq!(a, op.isa().apply(b, c), "{op:?} {b:#x} {c:#x}");
