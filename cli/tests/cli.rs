@@ -408,11 +408,13 @@ fn prove_a_program_and_verify_its_claim() {
     let out = keel(&["verify", tampered.to_str().unwrap()]);
     assert_one_line_error(&out, "");
 
-    // A program that reads private input: input frames in command-line order, as `keel run`.
+    // A program that reads private input: input frames in command-line order, as `keel run`;
+    // with the per-row trace check on.
     let reader = write_elf(dir.path(), "echo.elf", &echo_program());
     let out = keel(&[
         "prove",
         &reader,
+        "--check",
         "--input-hex",
         "01",
         "--input-hex",
