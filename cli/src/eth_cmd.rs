@@ -186,17 +186,20 @@ async fn create(provider: &impl Provider, code: Vec<u8>, what: &str) -> Result<(
     Ok((address, receipt.gas_used))
 }
 
+/// Reads and parses the JSON file `path`; `what` says what it should be, for the errors.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading {} ({what})", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("parsing {} ({what})", path.display()))
+}
+
 /// The creation code of contract `name` from forge's build output.
 fn artifact(dir: &Path, name: &str) -> Result<Vec<u8>> {
     let path = dir.join(format!("{name}.sol")).join(format!("{name}.json"));
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "reading {} (run `forge build` first, or pass --artifacts)",
-            path.display()
-        )
-    })?;
-    let json: serde_json::Value =
-        serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
+    let json: serde_json::Value = read_json(
+        &path,
+        "forge's build output: run `forge build` first, or pass --artifacts",
+    )?;
     let code = json["bytecode"]["object"]
         .as_str()
         .with_context(|| format!("{} has no bytecode.object", path.display()))?;
@@ -231,14 +234,10 @@ struct DeployReport {
 /// `keel deploy`.
 pub fn cmd_deploy(args: &DeployArgs) -> Result<()> {
     let json_path = args.verifier.join("verifier.json");
-    let report: VerifierReport =
-        serde_json::from_str(&std::fs::read_to_string(&json_path).with_context(|| {
-            format!(
-                "reading {} (run `keel verifier` first)",
-                json_path.display()
-            )
-        })?)
-        .with_context(|| format!("parsing {}", json_path.display()))?;
+    let report: VerifierReport = read_json(
+        &json_path,
+        "`keel verifier`'s report: run `keel verifier` first",
+    )?;
     let bin = args.verifier.join("Halo2Verifier.bin");
     let verifier_code = parse_hex(
         &std::fs::read_to_string(&bin).with_context(|| {
@@ -372,11 +371,7 @@ fn calldata_gas(data: &[u8]) -> u64 {
 
 /// `keel submit`.
 pub fn cmd_submit(args: &SubmitArgs) -> Result<()> {
-    let fixture: Fixture = serde_json::from_str(
-        &std::fs::read_to_string(&args.fixture)
-            .with_context(|| format!("reading {}", args.fixture.display()))?,
-    )
-    .with_context(|| format!("parsing {} (a `keel fixture` file)", args.fixture.display()))?;
+    let fixture: Fixture = read_json(&args.fixture, "a `keel fixture` file")?;
     let to: Address = args
         .to
         .parse()

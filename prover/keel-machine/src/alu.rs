@@ -271,7 +271,7 @@ impl AluTraces {
                 }
                 pair(h, 32 * h, &mut counts);
             }
-            if let Some(k) = crate::logic::multiplicity_column(op) {
+            if let Some(k) = crate::fixed::byte_op_column(op) {
                 for i in 0..4 {
                     counts[(bb[i] * 256 + cb[i]) as usize][k] += 1;
                 }

@@ -27,6 +27,15 @@ pub const BYTES_MULTIPLICITIES: usize = 4;
 /// Columns of the byte table: 4 multiplicities, `x`, `y`, 8 + 8 bits, `wrap`, AND, OR, XOR.
 pub const BYTES_WIDTH: usize = BYTES_MULTIPLICITIES + 2 + 16 + 1 + 3;
 
+/// The operations of the byte table's [`BYTE_OP_BUS`], in multiplicity-column order (after the
+/// pair lookups' column 0).
+const BYTE_OPS: [AluOpcode; 3] = [AluOpcode::And, AluOpcode::Or, AluOpcode::Xor];
+
+/// The byte table's multiplicity column of the `op` lookups (`None` if it is not a byte op).
+pub(crate) fn byte_op_column(op: AluOpcode) -> Option<usize> {
+    BYTE_OPS.iter().position(|&o| o == op).map(|i| 1 + i)
+}
+
 const X: usize = BYTES_MULTIPLICITIES;
 const Y: usize = X + 1;
 const XB: usize = Y + 1;
@@ -135,12 +144,8 @@ pub(crate) fn eval_bytes<AB: PermutationAirBuilder + InteractionBuilder>(builder
     // One bus for the three operations, the ALU-bus code first (so that a table can select the
     // operation with its flags and pack its byte lookups into few columns).
     let ops = LookupBus::new(BYTE_OP_BUS);
-    for (code, column, k) in [
-        (AluOpcode::And, AND, 1),
-        (AluOpcode::Or, OR, 2),
-        (AluOpcode::Xor, XOR, 3),
-    ] {
+    for (i, (code, value)) in BYTE_OPS.into_iter().zip([AND, OR, XOR]).enumerate() {
         let code = AB::Expr::from_u32(code as u32);
-        ops.table_entry(builder, [code, e(X), e(Y), e(column)], m(k));
+        ops.table_entry(builder, [code, e(X), e(Y), e(value)], m(1 + i));
     }
 }

@@ -16,7 +16,7 @@ use p3_lookup::{InteractionBuilder, LookupBus};
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::alu::{bytes, receive_request, AluOpcode, AluPortRows, BYTE_OP_BUS};
-use crate::fixed::{bytes_trace, BYTES_MULTIPLICITIES};
+use crate::fixed::{byte_op_column, bytes_trace, BYTES_MULTIPLICITIES};
 use crate::flag_count;
 
 /// Columns of a logic row.
@@ -38,16 +38,6 @@ pub const LOGIC_COLUMNS: [&str; LOGIC_WIDTH] = [
 /// Whether the logic table proves `op`.
 pub fn handles(op: AluOpcode) -> bool {
     OPS.contains(&op)
-}
-
-/// The byte table's multiplicity column of the lookups of `op` (pairs, AND, OR, XOR order).
-pub(crate) fn multiplicity_column(op: AluOpcode) -> Option<usize> {
-    match op {
-        AluOpcode::And => Some(1),
-        AluOpcode::Or => Some(2),
-        AluOpcode::Xor => Some(3),
-        _ => None,
-    }
 }
 
 /// The logic, port and byte-multiplicity traces of a list of XOR/OR/AND operations.
@@ -74,7 +64,7 @@ impl LogicTraces {
         let mut results = Vec::with_capacity(ops.len());
         for (r, &(op, b, c)) in ops.iter().enumerate() {
             let flag = OPS.iter().position(|&o| o == op);
-            let (Some(flag), Some(k)) = (flag, multiplicity_column(op)) else {
+            let (Some(flag), Some(k)) = (flag, byte_op_column(op)) else {
                 panic!("the logic table proves XOR, OR and AND, not {op:?}");
             };
             let a = op.isa().apply(b, c);

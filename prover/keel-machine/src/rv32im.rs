@@ -447,13 +447,19 @@ pub fn expected_public_values(exit_code: u32, public_values: &[u8]) -> Vec<Vec<u
     pvs
 }
 
+/// The statement of a machine proof file.
+fn run_statement(file: &ProofFile) -> Result<&RunStatement, MachineError> {
+    match &file.statement {
+        Statement::Rv32im(statement) => Ok(statement),
+        _ => Err(MachineError::Statement(
+            "the proof file holds a toy-machine proof, not a program run".into(),
+        )),
+    }
+}
+
 /// The statement of a machine proof file and the program it carries.
 fn embedded_program(file: &ProofFile) -> Result<(&RunStatement, Program), MachineError> {
-    let Statement::Rv32im(statement) = &file.statement else {
-        return Err(MachineError::Statement(
-            "the proof file holds a toy-machine proof, not a program run".into(),
-        ));
-    };
+    let statement = run_statement(file)?;
     let program = postcard::from_bytes(&statement.program)
         .map_err(|e| MachineError::Statement(format!("the embedded program: {e}")))?;
     Ok((statement, program))
@@ -470,11 +476,7 @@ pub fn verify(file: &ProofFile) -> Result<VerifiedRun, MachineError> {
 /// Verifies a machine proof file of the program of `keys`; a file of any other program, or of
 /// the other configuration, is rejected.
 pub fn verify_with_keys(keys: &ProgramKeys, file: &ProofFile) -> Result<VerifiedRun, MachineError> {
-    let Statement::Rv32im(statement) = &file.statement else {
-        return Err(MachineError::Statement(
-            "the proof file holds a toy-machine proof, not a program run".into(),
-        ));
-    };
+    let statement = run_statement(file)?;
     if statement.program != keys.encoded {
         return Err(MachineError::Statement(
             "the proof file is for another program than these keys'".into(),

@@ -21,6 +21,7 @@ use crate::memory::{
 use crate::MachineAir;
 
 /// The tables and traces of one memory-argument proof.
+#[derive(Clone)]
 struct Statement {
     airs: Vec<MachineAir>,
     traces: Vec<RowMajorMatrix<Val>>,
@@ -446,31 +447,15 @@ fn alu_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
     ops
 }
 
-/// Each result is what the ISA computes for its operation.
-fn assert_isa_results<Op: Copy + std::fmt::Debug + IsaOp>(ops: &[(Op, u32, u32)], results: &[u32]) {
+/// Each result is what the ISA computes for its operation (`isa` maps a table's opcode to it).
+fn assert_isa_results<Op: Copy + std::fmt::Debug>(
+    ops: &[(Op, u32, u32)],
+    results: &[u32],
+    isa: impl Fn(Op) -> keel_isa::AluOp,
+) {
     assert_eq!(ops.len(), results.len());
     for (&(op, b, c), &a) in ops.iter().zip(results) {
-        assert_eq!(a, op.isa().apply(b, c), "{op:?} {b:#x} {c:#x}");
-    }
-}
-
-/// The table opcodes that implement an ISA operation.
-trait IsaOp {
-    fn isa(self) -> keel_isa::AluOp;
-}
-impl IsaOp for AluOpcode {
-    fn isa(self) -> keel_isa::AluOp {
-        AluOpcode::isa(self)
-    }
-}
-impl IsaOp for crate::mul::MulOpcode {
-    fn isa(self) -> keel_isa::AluOp {
-        crate::mul::MulOpcode::isa(self)
-    }
-}
-impl IsaOp for crate::div::DivOpcode {
-    fn isa(self) -> keel_isa::AluOp {
-        crate::div::DivOpcode::isa(self)
+        assert_eq!(a, isa(op).apply(b, c), "{op:?} {b:#x} {c:#x}");
     }
 }
 
@@ -478,7 +463,7 @@ impl IsaOp for crate::div::DivOpcode {
 fn alu_results_match_the_isa_and_verify() {
     let ops = alu_ops(1, 8);
     let traces = AluTraces::generate(&ops);
-    assert_isa_results(&ops, &traces.results);
+    assert_isa_results(&ops, &traces.results, AluOpcode::isa);
     prove_and_verify(&alu_statement(&traces)).unwrap();
 }
 
@@ -561,10 +546,7 @@ fn sweep_columns(
     let mut tried = 0;
     for (c, name) in names.iter().enumerate() {
         for &row in rows {
-            let mut mutated = Statement {
-                airs: statement.airs.clone(),
-                traces: statement.traces.clone(),
-            };
+            let mut mutated = statement.clone();
             let old = get(&mutated.traces[table], row, c);
             let delta = if rng.random_bool(0.5) {
                 Val::ONE
@@ -633,7 +615,7 @@ fn add_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
 fn add_results_match_the_isa_and_verify() {
     let ops = add_ops(5, 8);
     let traces = AddTraces::generate(&ops);
-    assert_isa_results(&ops, &traces.results);
+    assert_isa_results(&ops, &traces.results, AluOpcode::isa);
     prove_and_verify(&add_statement(&traces)).unwrap();
 }
 
@@ -717,7 +699,7 @@ fn logic_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
 fn logic_results_match_the_isa_and_verify() {
     let ops = logic_ops(7, 8);
     let traces = LogicTraces::generate(&ops);
-    assert_isa_results(&ops, &traces.results);
+    assert_isa_results(&ops, &traces.results, AluOpcode::isa);
     prove_and_verify(&logic_statement(&traces)).unwrap();
 }
 
@@ -830,7 +812,7 @@ fn mul_ops(seed: u64, random: usize) -> Vec<(MulOpcode, u32, u32)> {
 fn mul_results_match_the_isa_and_verify() {
     let ops = mul_ops(3, 8);
     let traces = MulTraces::generate(&ops);
-    assert_isa_results(&ops, &traces.results);
+    assert_isa_results(&ops, &traces.results, MulOpcode::isa);
     prove_and_verify(&mul_statement(&traces)).unwrap();
 }
 
