@@ -69,7 +69,7 @@ enum Cmd {
     /// Run a guest and prove the run: writes a proof file that `keel verify` checks on its own.
     ///
     /// The proof binds the program id (`keel program-id`), the exit code and the SHA-256 of the
-    /// committed public values (private input stays private). One proof covers up to 2^22
+    /// committed public values (private input stays private). One proof covers up to 2^22 − 3
     /// cycles; longer runs are an error naming the limit.
     ///
     ///   keel prove guest.elf -o guest.proof && keel verify guest.proof --program-id 0x…

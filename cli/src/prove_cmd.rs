@@ -26,7 +26,7 @@ pub struct ProveArgs {
     /// Where to write the proof file.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
-    /// Stop with an error after this many instructions (one proof covers at most 2^22).
+    /// Stop with an error after this many instructions (one proof covers at most 2^22 − 3).
     #[arg(long, value_name = "N", default_value_t = keel_machine::trace::MAX_CYCLES as u64)]
     pub max_cycles: u64,
     /// Before proving, check every constraint and bus of the traces and name the first violated

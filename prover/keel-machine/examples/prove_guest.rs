@@ -8,6 +8,9 @@
 //! proof, and the prover's own check that it verifies), cycles/s, proof bytes, verify ms (with
 //! the keys), the floor (seconds Plonky3 alone takes to prove one table of the same area —
 //! keygen and trace excluded — and its shape), and the split of the prove time by stage; peak RSS comes from `/usr/bin/time`.
+//!
+//! `KEEL_TABLES=1` also prints each table's height, main width and LogUp fraction columns;
+//! `KEEL_NO_FLOOR=1` skips the floor (for profiling the prover alone).
 
 use keel_executor::{run, Input, Program, RunOptions};
 use keel_machine::rv32im::{self, ProgramKeys, ProveOptions};
@@ -105,6 +108,27 @@ fn main() {
         .trailing_zeros() as usize;
     let floor_width = cells.div_ceil(1 << log_height);
     let floor = ToyMachine::floor(log_height, floor_width);
+    if std::env::var_os("KEEL_TABLES").is_some() {
+        for (air, h) in airs.iter().zip(&proven.heights) {
+            let w = p3_air::BaseAir::<keel_stark::config::Val>::width(air);
+            let lookups = p3_lookup::Lookups::<keel_stark::config::Val>::from_air::<
+                keel_stark::config::Challenge,
+                _,
+            >(air)
+            .pack_same_bus(&p3_lookup::LogUpGadget::new(), 3);
+            let name = format!("{air:?}");
+            let name = name.split('(').next().unwrap_or_default();
+            println!(
+                "{name}: 2^{} x {w} main, {} fraction columns",
+                h.trailing_zeros(),
+                lookups.len()
+            );
+        }
+    }
+    if std::env::var_os("KEEL_NO_FLOOR").is_some() {
+        println!("prove {prove:.2} s");
+        return;
+    }
     let start = Instant::now();
     match config {
         ConfigKind::Fast => drop(floor.prove_fast().expect("the floor proves")),

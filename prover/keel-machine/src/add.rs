@@ -1,21 +1,22 @@
 //! The adder table: ADD and SUB on 16-bit halves.
 //!
 //! Most ALU requests a program makes are additions — ADD/ADDI, and the address of every load,
-//! store and JALR — so they get a table of their own, 10 columns and 7 lookups a row instead of
+//! store and JALR — so they get a table of their own, 10 columns and 3 lookups a row instead of
 //! the general ALU's 56 and 14 (which still accepts them: both tables receive on the same
 //! [`ALU_BUS`], each proving the operations it is given).
 //!
 //! A row receives `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)` (codes 0 = ADD, 1 = SUB) and
 //! proves `x + c = z + 2^32·k₁` with `(x, z) = (b, a)` for ADD and `(a, b)` for SUB:
-//! `x_lo + c_lo = z_lo + 2^16·k₀`, `x_hi + c_hi + k₀ = z_hi + 2^16·k₁`, carries boolean. All
-//! six halves are range-checked below 2^16 on the 16-bit range table, so both sides are below
-//! 2^17 + 1 < p and the equations hold over the integers: `a = b ± c mod 2^32` exactly. Cells of
-//! inactive rows are zero.
+//! `x_lo + c_lo = z_lo + 2^16·k₀`, `x_hi + c_hi + k₀ = z_hi + 2^16·k₁`, carries boolean. The
+//! result's halves are range-checked below 2^16 on the 16-bit range table; the operands are
+//! 16-bit halves already, as on every [`ALU_BUS`] request (its senders guarantee it). So both
+//! sides are below 2^17 + 1 < p and the equations hold over the integers: `a = b ± c mod 2^32`
+//! exactly. Cells of inactive rows are zero.
 
 use keel_stark::config::Val;
 use p3_air::{PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{InteractionBuilder, LookupBus, PermutationCheckBus};
+use p3_lookup::{InteractionBuilder, LookupBus};
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::alu::{AluOpcode, AluPortRows, ALU_BUS};
@@ -79,9 +80,10 @@ impl AddTraces {
             for (base, word) in [(A, a), (B, b), (C, c)] {
                 for (h, half) in [word & 0xffff, word >> 16].into_iter().enumerate() {
                     row[base + h] = Val::from_u32(half);
-                    range[half as usize] += 1;
                 }
             }
+            range[(a & 0xffff) as usize] += 1;
+            range[(a >> 16) as usize] += 1;
             row[CARRY] = Val::from_u32(k0);
             row[CARRY + 1] = Val::from_u32(k1);
             port.push(op as u32, a, b, c);
@@ -123,14 +125,15 @@ pub(crate) fn eval_add<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
         builder.assert_zero((AB::Expr::ONE - active.clone()) * e(cell));
     }
 
+    // The result's halves; the operands arrive canonical (see the module documentation).
     let range = LookupBus::new(RANGE16_BUS);
-    for cell in A..CARRY {
+    for cell in [A, A + 1] {
         range.lookup_key(builder, [e(cell)], flag_count(active.clone()));
     }
 
     // The request; ADD's code is 0 and SUB's 1, so the code is the SUB flag.
     debug_assert_eq!((AluOpcode::Add as u32, AluOpcode::Sub as u32), (0, 1));
-    PermutationCheckBus::new(ALU_BUS).receive(
+    ALU_BUS.receive(
         builder,
         [sub, e(A), e(A + 1), e(B), e(B + 1), e(C), e(C + 1)],
         flag_count(active),

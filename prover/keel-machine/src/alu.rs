@@ -26,14 +26,17 @@ use keel_isa::AluOp;
 use keel_stark::config::Val;
 use p3_air::{AirBuilder, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{InteractionBuilder, LookupBus, PermutationCheckBus};
+use p3_lookup::{InteractionBuilder, LookupBus};
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::fixed::{bytes_trace, BYTES_MULTIPLICITIES};
 use crate::flag_count;
 
-/// The ALU bus: `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`.
-pub const ALU_BUS: &str = "alu";
+/// The ALU channel: `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)`. Its senders guarantee that the
+/// operands `b` and `c` are 16-bit halves (the CPU sends register values, which the memory
+/// argument keeps canonical, and the program's immediates); a receiving table proves the result
+/// `a` correct and canonical.
+pub const ALU_BUS: crate::Channel = crate::Channel::new(2);
 /// Byte pairs `(x, y)`, both below 256.
 pub const BYTE_PAIR_BUS: &str = "byte_pair";
 /// `(op, x, y, x op y)` for bytes `x, y` and `op` the ALU-bus code of XOR (2), OR (3) or
@@ -339,7 +342,7 @@ pub(crate) fn receive_request<AB: PermutationAirBuilder + InteractionBuilder>(
         message.push(b0 + byte.clone() * b1);
         message.push(b2 + byte.clone() * b3);
     }
-    PermutationCheckBus::new(ALU_BUS).receive(builder, message, flag_count(active));
+    ALU_BUS.receive(builder, message, flag_count(active));
 }
 
 /// The ALU table (see the module documentation).
@@ -543,7 +546,7 @@ pub(crate) fn eval_alu_port<AB: PermutationAirBuilder + InteractionBuilder>(buil
     builder
         .when_transition()
         .assert_zero(next[ALU_PORT_WIDTH - 1].into() * (AB::Expr::ONE - active.into()));
-    PermutationCheckBus::new(ALU_BUS).send(
+    ALU_BUS.send(
         builder,
         l[..ALU_PORT_WIDTH - 1].iter().copied(),
         flag_count(active.into()),

@@ -8,11 +8,13 @@
 //! Four memory accesses per cycle at timestamps `4·clk + slot` (see [`crate::memory`]): read
 //! `rs1` (slot 0), read `rs2` (slot 1), the data access (slot 2), write `rd` (slot 3, only when
 //! `writes_rd`). Each receives `(key, prev, prev_ts)` and sends `(key, new, ts)` with
-//! `ts − prev_ts − 1 ∈ [0, 2^25)` checked by 16-bit and 9-bit limbs.
+//! `ts − prev_ts − 1 ∈ [0, 2^24)` checked by a 16-bit limb and a byte (the bytes of slots 0
+//! and 1, and of slots 2 and 3, in one byte-pair lookup each).
 //!
 //! - ALU, MUL, DIV, and the address adder of loads, stores and JALR: a request
 //!   `(alu_op, res, rs1, c)` on the ALU bus with `c = imm` or `rs2`; the receiving table proves
-//!   `res` and range-checks every byte.
+//!   `res` and range-checks every byte. An ADD — most requests — is proven by the row itself
+//!   (`is_add`: two carries and two range lookups) instead of being sent.
 //! - Loads and stores: `res = rs1 + imm = 4·w + offset` (`w < 2^14` range-checked, the offset
 //!   one-hot), key `w + 2^14·res_hi + 32`; natural alignment enforced; loads pick and extend
 //!   bytes or halves of the word read, stores merge bytes or halves into it.
@@ -33,11 +35,11 @@
 use keel_isa::abi;
 use p3_air::{AirBuilder, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{InteractionBuilder, LookupBus, PermutationCheckBus};
+use p3_lookup::{InteractionBuilder, LookupBus};
 
 use crate::alu::{ALU_BUS, BYTE_PAIR_BUS};
 use crate::halt::HALT_BUS;
-use crate::memory::{eval_access, StoreAccess};
+use crate::memory::{eval_accesses, StoreAccess};
 use crate::program::{InstrClass, PROGRAM_BUS};
 use crate::{flag_count, RANGE16_BUS};
 
@@ -129,8 +131,12 @@ pub mod col {
     pub const EXTRA: usize = 86;
     /// The data slot's key is in a writable range (carried by its memory messages).
     pub const MW: usize = 87;
+    /// The ALU request is an ADD, proven by this row instead of being sent.
+    pub const IS_ADD: usize = 88;
+    /// Carries out of the low and the high half of that addition.
+    pub const CARRY: usize = 89;
     /// Columns of a CPU row.
-    pub const WIDTH: usize = 88;
+    pub const WIDTH: usize = 91;
 }
 
 /// Columns of a CPU row.
@@ -162,6 +168,7 @@ pub fn column_names() -> Vec<String> {
         (col::TAKEN, "taken"),
         (col::EXTRA, "extra"),
         (col::MW, "mem_writable"),
+        (col::IS_ADD, "is_add"),
     ] {
         set(c, n.to_string());
     }
@@ -178,6 +185,7 @@ pub fn column_names() -> Vec<String> {
         (col::C, "c"),
         (col::RES, "res"),
         (col::INV, "inv"),
+        (col::CARRY, "carry"),
     ] {
         set(base, format!("{n}_lo"));
         set(base + 1, format!("{n}_hi"));
@@ -238,7 +246,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     builder.assert_bool(l[WRITES_RD]);
 
     // The instruction is the program's at pc.
-    LookupBus::new(PROGRAM_BUS).lookup_key(
+    PROGRAM_BUS.send(
         builder,
         [
             e(PC),
@@ -286,7 +294,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     builder.assert_eq(sys_sum, ecall.clone());
     builder.assert_eq(ecall.clone() * e(RS1V), num_lo);
     builder.assert_eq(ecall.clone() * e(RS1V + 1), num_hi);
-    PermutationCheckBus::new(HALT_BUS).send(
+    HALT_BUS.send(
         builder,
         [e(CLK), sys(0), e(RS2V), e(RS2V + 1), e(MPREV), e(MPREV + 1)],
         flag_count(terminal.clone()),
@@ -305,7 +313,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
             use_imm.clone() * e(IMM_LO + h) + (AB::Expr::ONE - use_imm.clone()) * e(RS2V + h),
         );
     }
-    PermutationCheckBus::new(ALU_BUS).send(
+    ALU_BUS.send(
         builder,
         [
             e(ALU_OP),
@@ -316,8 +324,30 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
             e(C),
             e(C + 1),
         ],
-        flag_count(uses_alu),
+        flag_count(uses_alu.clone() - e(IS_ADD)),
     );
+    // An ADD (ADD, ADDI, and the address of every load, store and JALR: most requests) is
+    // proven here instead: `rs1 + c = res + 2^32·k₁` on halves with boolean carries and the
+    // result's halves range-checked. The operands are 16-bit halves (a register and `imm` or
+    // `rs2`), so both sides stay below 2^17 + 1 < p and the equations hold over the integers.
+    // `is_add` may be 0 on an ADD (the request is then sent, and another table proves it), but
+    // never 1 on another operation (ADD's code is 0).
+    let is_add = e(IS_ADD);
+    builder.assert_bool(l[IS_ADD]);
+    builder.assert_zero(is_add.clone() * e(ALU_OP));
+    builder.assert_zero(is_add.clone() * (AB::Expr::ONE - uses_alu_pin.clone()));
+    let half = c(1 << 16);
+    for h in 0..2 {
+        builder.assert_bool(l[CARRY + h]);
+        let carry_in = if h == 0 { AB::Expr::ZERO } else { e(CARRY) };
+        builder.assert_zero(
+            is_add.clone()
+                * (e(RS1V + h) + e(C + h) + carry_in - e(RES + h) - half.clone() * e(CARRY + h)),
+        );
+    }
+    let range = LookupBus::new(RANGE16_BUS);
+    range.lookup_key(builder, [e(RES)], flag_count(is_add.clone()));
+    range.lookup_key(builder, [e(RES + 1)], flag_count(is_add.clone()));
 
     // Addresses: res = 4·w + offset for loads, stores and JALR.
     let addressed = loads.clone() + stores.clone() + flag(K::Jalr);
@@ -330,9 +360,9 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     builder.assert_eq(off_sum, addressed.clone());
     let offset = off(1) + off(2) * c(2) + off(3) * c(3);
     builder.assert_zero(addressed.clone() * (e(RES) - e(W) * c(4) - offset));
-    let range = LookupBus::new(RANGE16_BUS);
+    // `res_lo` is a 16-bit half (proven so above or by the table answering the request), so
+    // with `w < 2^16` the equation holds over the integers and `w < 2^14` follows.
     range.lookup_key(builder, [e(W)], flag_count(addressed.clone()));
-    range.lookup_key(builder, [e(W) * c(4)], flag_count(addressed.clone()));
     // Alignment: words at offset 0, halves at 0 or 2; JALR's target (bit 0 cleared) at 0.
     builder.assert_zero(sum(&[K::Lw, K::Sw]) * (AB::Expr::ONE - off(0)));
     builder.assert_zero(sum(&[K::Lh, K::Lhu, K::Sh]) * (off(1) + off(3)));
@@ -400,7 +430,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     let alu = sum(&[K::AluReg, K::AluImm]);
     let unchanged = sys(0) + sys(1) + sys(4) + sys(5);
     // input_read: the input table writes the words, at the `extra` cycles after this one.
-    PermutationCheckBus::new(crate::input::INPUT_BUS).send(
+    crate::input::INPUT_BUS.send(
         builder,
         [
             e(CLK),
@@ -527,6 +557,7 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
         &[MKEY, MPREV, MPREV + 1, MNEW, MNEW + 1, MW],
     );
     pin(builder, uses_alu_pin, &[RES, RES + 1]);
+    pin(builder, is_add, &[CARRY, CARRY + 1]);
     pin(builder, e(WRITES_RD), &[RD_PREV, RD_PREV + 1]);
     let no_rd = sum(&[
         K::Beq,
@@ -546,19 +577,19 @@ pub(crate) fn eval_cpu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     for (s, used) in slot_used.into_iter().enumerate() {
         pin(builder, used, &[PREV_TS + s, T_LO + s, T_HI + s]);
     }
-    for (s, (key, prev, new, count, writable)) in slots.into_iter().enumerate() {
-        eval_access(
-            builder,
-            StoreAccess {
-                key,
-                prev,
-                new,
-                prev_ts: e(PREV_TS + s),
-                ts: e(CLK) * c(4) + c(s as u32),
-                t: [e(T_LO + s), e(T_HI + s)],
-                count,
-                writable,
-            },
-        );
-    }
+    let accesses = slots
+        .into_iter()
+        .enumerate()
+        .map(|(s, (key, prev, new, count, writable))| StoreAccess {
+            key,
+            prev,
+            new,
+            prev_ts: e(PREV_TS + s),
+            ts: e(CLK) * c(4) + c(s as u32),
+            t: [e(T_LO + s), e(T_HI + s)],
+            count,
+            writable,
+        })
+        .collect();
+    eval_accesses(builder, accesses, active);
 }

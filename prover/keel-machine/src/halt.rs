@@ -10,14 +10,14 @@
 
 use p3_air::{AirBuilder, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{InteractionBuilder, PermutationCheckBus};
+use p3_lookup::InteractionBuilder;
 
-use crate::memory::{eval_access, StoreAccess};
+use crate::memory::{eval_accesses, StoreAccess};
 use crate::{flag_count, RANGE16_BUS};
 use p3_lookup::LookupBus;
 
-/// The halt bus: `(clk, is_halt, exit_lo, exit_hi, ptr_lo, ptr_hi)`.
-pub const HALT_BUS: &str = "halt";
+/// The halt channel: `(clk, is_halt, exit_lo, exit_hi, ptr_lo, ptr_hi)`.
+pub const HALT_BUS: crate::Channel = crate::Channel::new(3);
 /// Number of public values: exit code halves, then 16 digest halves.
 pub const NUM_PUBLIC_VALUES: usize = 18;
 /// SHA-256 of the empty string: the digest of a run that ends with `exit`.
@@ -81,7 +81,7 @@ pub(crate) fn eval_halt<AB: PermutationAirBuilder + InteractionBuilder>(builder:
     builder.when_transition().assert_zero(n[ACTIVE]);
     builder.assert_zero(e(IS_HALT) * (AB::Expr::ONE - e(ACTIVE)));
 
-    PermutationCheckBus::new(HALT_BUS).receive(
+    HALT_BUS.receive(
         builder,
         [e(CLK), e(IS_HALT), e(EXIT), e(EXIT + 1), e(PTR), e(PTR + 1)],
         flag_count(e(ACTIVE)),
@@ -117,10 +117,9 @@ pub(crate) fn eval_halt<AB: PermutationAirBuilder + InteractionBuilder>(builder:
     let range = LookupBus::new(RANGE16_BUS);
     range.lookup_key(builder, [e(W)], flag_count(halt.clone()));
     range.lookup_key(builder, [e(W) * c(4)], flag_count(halt.clone()));
-    for j in 0..8 {
-        let digest = [e(DIGEST + 2 * j), e(DIGEST + 2 * j + 1)];
-        eval_access(
-            builder,
+    let accesses = (0..8)
+        .map(|j| {
+            let digest = [e(DIGEST + 2 * j), e(DIGEST + 2 * j + 1)];
             StoreAccess {
                 key: e(W) + e(PTR + 1) * c(1 << 14) + c(32 + j as u32),
                 prev: digest.clone(),
@@ -130,7 +129,8 @@ pub(crate) fn eval_halt<AB: PermutationAirBuilder + InteractionBuilder>(builder:
                 t: [e(T_LO + j), e(T_HI + j)],
                 count: halt.clone(),
                 writable: e(WRITABLE + j),
-            },
-        );
-    }
+            }
+        })
+        .collect();
+    eval_accesses(builder, accesses, halt);
 }

@@ -12,14 +12,14 @@
 
 use p3_air::{AirBuilder, PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{InteractionBuilder, LookupBus, PermutationCheckBus};
+use p3_lookup::{InteractionBuilder, LookupBus};
 
 use crate::alu::BYTE_PAIR_BUS;
-use crate::memory::{eval_access, StoreAccess};
+use crate::memory::{eval_accesses, StoreAccess};
 use crate::{flag_count, RANGE16_BUS};
 
-/// The input bus: `(clk, ptr_lo, ptr_hi, len_lo, len_hi, words)`.
-pub const INPUT_BUS: &str = "input";
+/// The input channel: `(clk, ptr_lo, ptr_hi, len_lo, len_hi, words)`.
+pub const INPUT_BUS: crate::Channel = crate::Channel::new(4);
 
 /// Column layout.
 pub mod col {
@@ -126,7 +126,7 @@ pub(crate) fn eval_input<AB: PermutationAirBuilder + InteractionBuilder>(builder
     range.lookup_key(builder, [e(W) * c(4)], flag_count(aligned.clone()));
     // len < 2^24: its high half below 2^8.
     range.lookup_key(builder, [e(LEN + 1) * c(1 << 8)], flag_count(start.clone()));
-    PermutationCheckBus::new(INPUT_BUS).receive(
+    INPUT_BUS.receive(
         builder,
         [e(CLK), e(PTR), e(PTR + 1), e(LEN), e(LEN + 1), e(NW)],
         flag_count(start.clone()),
@@ -146,9 +146,9 @@ pub(crate) fn eval_input<AB: PermutationAirBuilder + InteractionBuilder>(builder
     builder.assert_zero(e1.clone() * (nb(1) - p(1)));
     builder.assert_zero((e1.clone() + e2.clone()) * (nb(2) - p(2)));
     builder.assert_zero((e1 + e2 + e3) * (nb(3) - p(3)));
-    eval_access(
+    eval_accesses(
         builder,
-        StoreAccess {
+        vec![StoreAccess {
             key: e(KEY),
             prev: [e(PREV), e(PREV + 1)],
             new: [nb(0) + nb(1) * c(256), nb(2) + nb(3) * c(256)],
@@ -158,7 +158,8 @@ pub(crate) fn eval_input<AB: PermutationAirBuilder + InteractionBuilder>(builder
             count: writes.clone(),
             // A store: the word must be in a writable range.
             writable: AB::Expr::ONE,
-        },
+        }],
+        writes.clone(),
     );
 
     // Unused cells are zero.

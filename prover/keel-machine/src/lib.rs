@@ -25,7 +25,7 @@ use alu::{ALU_PORT_WIDTH, ALU_WIDTH};
 use memory::{ImageTable, BOUNDARY_WIDTH, PORT_WIDTH};
 use p3_air::{Air, BaseAir, PermutationAirBuilder};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{Count, InteractionBuilder};
+use p3_lookup::{Count, InteractionBuilder, LookupBus, PermutationCheckBus};
 use p3_matrix::dense::RowMajorMatrix;
 use program::ProgramTable;
 
@@ -136,6 +136,84 @@ impl<AB: PermutationAirBuilder + InteractionBuilder> Air<AB> for MachineAir {
             MachineAir::Halt => halt::eval_halt(builder),
             MachineAir::Input => input::eval_input(builder),
         }
+    }
+}
+
+/// The one LogUp bus that carries the CPU's requests to other tables: instruction fetch
+/// ([`program::PROGRAM_BUS`]), ALU operations ([`alu::ALU_BUS`]), the end of the run
+/// ([`halt::HALT_BUS`]) and input reads ([`input::INPUT_BUS`]), each a [`Channel`]. A message is
+/// `(tag, fields…, 0…)`, [`REQUEST_WIDTH`] elements: the channel's tag keeps the kinds apart, and
+/// every tuple on the bus has the same width (LogUp folds a bus's tuples under the same
+/// challenge powers, so a shorter tuple would alias a longer one). Plonky3 folds only
+/// interactions of one bus into a shared fraction column, so one bus lets the CPU's four
+/// requests take two columns instead of four.
+pub const REQUEST_BUS: &str = "request";
+
+/// Elements of a message on [`REQUEST_BUS`]: the tag and up to 11 fields.
+pub const REQUEST_WIDTH: usize = 12;
+
+/// A logical bus carried on [`REQUEST_BUS`], told apart by its tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Channel {
+    tag: u32,
+}
+
+impl Channel {
+    /// The channel with this tag (distinct per channel).
+    pub const fn new(tag: u32) -> Self {
+        Channel { tag }
+    }
+
+    /// The message on [`REQUEST_BUS`] for `fields`: the tag, the fields, zeros.
+    ///
+    /// # Panics
+    /// If there are more than `REQUEST_WIDTH − 1` fields (a fixed layout: a bug, not an input).
+    pub fn message<E: PrimeCharacteristicRing>(
+        self,
+        fields: impl IntoIterator<Item = E>,
+    ) -> Vec<E> {
+        let mut message = vec![E::from_u32(self.tag)];
+        message.extend(fields);
+        assert!(
+            message.len() <= REQUEST_WIDTH,
+            "a request of {} fields does not fit the request bus",
+            message.len() - 1
+        );
+        message.resize(REQUEST_WIDTH, E::ZERO);
+        message
+    }
+
+    /// Sends `fields` on this channel `count` times.
+    pub(crate) fn send<AB: InteractionBuilder, E: Into<AB::Expr>>(
+        self,
+        builder: &mut AB,
+        fields: impl IntoIterator<Item = E>,
+        count: Count<AB::Expr>,
+    ) {
+        let message = self.message(fields.into_iter().map(Into::into));
+        PermutationCheckBus::new(REQUEST_BUS).send(builder, message, count);
+    }
+
+    /// Receives `fields` on this channel `count` times.
+    pub(crate) fn receive<AB: InteractionBuilder, E: Into<AB::Expr>>(
+        self,
+        builder: &mut AB,
+        fields: impl IntoIterator<Item = E>,
+        count: Count<AB::Expr>,
+    ) {
+        let message = self.message(fields.into_iter().map(Into::into));
+        PermutationCheckBus::new(REQUEST_BUS).receive(builder, message, count);
+    }
+
+    /// Provides `fields` as a table entry that is consumed `uses` times (no per-row bound).
+    pub(crate) fn provide<AB: InteractionBuilder, E: Into<AB::Expr>>(
+        self,
+        builder: &mut AB,
+        fields: impl IntoIterator<Item = E>,
+        uses: AB::Expr,
+    ) {
+        let message = self.message(fields.into_iter().map(Into::into));
+        LookupBus::new(REQUEST_BUS).table_entry(builder, message, uses);
     }
 }
 

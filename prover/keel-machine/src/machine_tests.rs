@@ -126,7 +126,7 @@ mod soundness {
     use keel_isa::encode::asm::{addi, ecall, inst};
     use keel_isa::{Instruction, Opcode};
     use keel_stark::stark::StarkError;
-    use p3_field::{PrimeCharacteristicRing, PrimeField32};
+    use p3_field::{Field, PrimeCharacteristicRing, PrimeField32};
 
     /// `check_traces` rejects the traces, and a proof forced through the prover (which in this
     /// profile does not check them) does not verify.
@@ -372,6 +372,116 @@ mod soundness {
         let w = crate::input::INPUT_WIDTH;
         forged.traces[table::INPUT].values[w + crate::input::col::N + 3] = Val::from_u32(0x55);
         assert_rejected(&forged, "a byte past the frame overwritten");
+    }
+
+    /// Moves one lookup of `value` in the 16-bit range table's multiplicities by `delta`, so a
+    /// forgery stays balanced everywhere but in the constraint it targets.
+    fn move_range_count(t: &mut MachineTraces, value: u32, delta: i32) {
+        let cell = &mut t.traces[table::RANGE16].values[value as usize * 2];
+        if delta >= 0 {
+            *cell += Val::from_u32(delta as u32);
+        } else {
+            *cell -= Val::from_u32(delta.unsigned_abs());
+        }
+    }
+
+    fn cpu_row(t: &MachineTraces, class: InstrClass, nth: usize) -> usize {
+        let w = t.traces[table::CPU].width;
+        (0..t.traces[table::CPU].height())
+            .filter(|&r| {
+                t.traces[table::CPU].values[r * w + col::FLAGS + class.index()] == Val::ONE
+            })
+            .nth(nth)
+            .expect("the program has the row")
+            * w
+    }
+
+    /// ADDs the CPU proves itself (`is_add`): a result that satisfies the equations only over
+    /// the field, a result off by one, and an ADD claimed on a SUB row are rejected, each with
+    /// every other bus kept balanced.
+    #[test]
+    fn inline_adds_are_bound() {
+        // x5 = -1; x0 = x5 + 1 (carries out of both halves, nothing written); x0 = x5 - x5.
+        let mut code = vec![addi(5, 0, -1), addi(0, 5, 1), inst(Opcode::Sub, 0, 5, 5, 0)];
+        code.extend(exit_with_a0());
+        let (program, result, record) = run(&code);
+        let honest = generate_forged(&program, &result, &record).unwrap();
+        check(&honest).expect("honest");
+        let add = cpu_row(&honest, InstrClass::AluImm, 1);
+        let cpu = |t: &MachineTraces, c: usize| t.traces[table::CPU].values[add + c];
+        assert_eq!(cpu(&honest, col::IS_ADD), Val::ONE);
+        assert_eq!(cpu(&honest, col::WRITES_RD), Val::ZERO);
+        assert_eq!(
+            [col::RES, col::RES + 1, col::CARRY, col::CARRY + 1].map(|c| cpu(&honest, c)),
+            [Val::ZERO, Val::ZERO, Val::ONE, Val::ONE]
+        );
+
+        // 0xffff + 1 = 0x10000 in the low "half", no carries: the equations hold in the field.
+        let mut forged = honest.clone();
+        let row = &mut forged.traces[table::CPU].values[add..];
+        row[col::RES] = Val::from_u32(0x10000);
+        row[col::RES + 1] = Val::from_u32(0xffff);
+        row.copy_within(col::RES..col::RES + 2, col::RDV);
+        row[col::CARRY] = Val::ZERO;
+        row[col::CARRY + 1] = Val::ZERO;
+        move_range_count(&mut forged, 0, -2);
+        move_range_count(&mut forged, 0xffff, 1);
+        assert_rejected(&forged, "an ADD result with a non-16-bit half");
+
+        let mut forged = honest.clone();
+        forged.traces[table::CPU].values[add + col::RES] = Val::ONE;
+        forged.traces[table::CPU].values[add + col::RDV] = Val::ONE;
+        move_range_count(&mut forged, 0, -1);
+        move_range_count(&mut forged, 1, 1);
+        assert_rejected(&forged, "an ADD result off by one");
+
+        // The SUB row claims ADD semantics (x5 + x5) and the adder table drops its row.
+        let sub = cpu_row(&honest, InstrClass::AluReg, 0);
+        assert_eq!(
+            honest.traces[table::CPU].values[sub + col::ALU_OP],
+            Val::ONE
+        );
+        let mut forged = honest.clone();
+        let row = &mut forged.traces[table::CPU].values[sub..];
+        row[col::IS_ADD] = Val::ONE;
+        row[col::RES] = Val::from_u32(0xfffe);
+        row[col::RES + 1] = Val::from_u32(0xffff);
+        row.copy_within(col::RES..col::RES + 2, col::RDV);
+        row[col::CARRY] = Val::ONE;
+        row[col::CARRY + 1] = Val::ONE;
+        move_range_count(&mut forged, 0xfffe, 1);
+        move_range_count(&mut forged, 0xffff, 1);
+        let adder = &mut forged.traces[table::ADD];
+        assert_eq!(adder.values[1], Val::ONE, "the adder's one row is the SUB");
+        // Its result (0, 0) loses its two range lookups.
+        adder.values[..crate::add::ADD_WIDTH].fill(Val::ZERO);
+        move_range_count(&mut forged, 0, -2);
+        assert_rejected(&forged, "ADD claimed on a SUB row");
+    }
+
+    /// The high timestamp limb is a byte: another decomposition of the same difference, with a
+    /// valid low limb and a high limb that is not a byte, is rejected.
+    #[test]
+    fn timestamp_high_limbs_are_bytes() {
+        let (program, result, record) = run(&exit_with_a0());
+        let honest = generate_forged(&program, &result, &record).unwrap();
+        check(&honest).expect("honest");
+        let row = cpu_row(&honest, InstrClass::Ecall, 0);
+        let mut forged = honest.clone();
+        let cells = &mut forged.traces[table::CPU].values[row..];
+        let t_lo = cells[col::T_LO].as_canonical_u32();
+        assert!(t_lo < 0xffff);
+        // t_lo + 1 and t_hi − 2^-16 describe the same difference.
+        cells[col::T_LO] += Val::ONE;
+        cells[col::T_HI] -= Val::from_u32(1 << 16).inverse();
+        move_range_count(&mut forged, t_lo, -1);
+        move_range_count(&mut forged, t_lo + 1, 1);
+        let error = check(&forged).unwrap_err().to_string();
+        assert!(
+            error.contains("'byte_pair'"),
+            "rejected for another reason: {error}"
+        );
+        assert_rejected(&forged, "a timestamp high limb that is not a byte");
     }
 
     #[test]

@@ -684,8 +684,8 @@ pub mod columns {
 
 /// One access of the CPU, halt or input table to the store (see the module documentation):
 /// receives `(key, prev, prev_ts, writable)`, sends `(key, new, ts, writable)`, and checks
-/// `ts − prev_ts − 1 = t_lo + 2^16·t_hi` with `t_lo < 2^16`, `t_hi < 2^9` — all when `count`
-/// (a boolean) is 1.
+/// `ts − prev_ts − 1 = t_lo + 2^16·t_hi` with `t_lo < 2^16`, `t_hi < 2^8` — all when `count`
+/// (a boolean) is 1. Timestamps of one segment stay below 2^24, so an honest difference fits.
 pub(crate) struct StoreAccess<E> {
     /// The key.
     pub key: E,
@@ -705,8 +705,32 @@ pub(crate) struct StoreAccess<E> {
     pub writable: E,
 }
 
-/// Constrains `access` (see [`StoreAccess`]).
-pub(crate) fn eval_access<AB: PermutationAirBuilder + InteractionBuilder>(
+/// Constrains the accesses of one row (see [`StoreAccess`]). The high limbs are checked in
+/// pairs, one byte-pair lookup for two accesses (an odd one pairs with 0), each made when
+/// `row_count` is 1; every access's `count` must imply it (constrained here). The caller keeps
+/// an unused access's `t_hi` at 0, as it keeps all its cells.
+pub(crate) fn eval_accesses<AB: PermutationAirBuilder + InteractionBuilder>(
+    builder: &mut AB,
+    accesses: Vec<StoreAccess<AB::Expr>>,
+    row_count: AB::Expr,
+) {
+    let mut highs = Vec::with_capacity(accesses.len() + 1);
+    for access in accesses {
+        builder.assert_zero(access.count.clone() * (AB::Expr::ONE - row_count.clone()));
+        highs.push(access.t[1].clone());
+        eval_access(builder, access);
+    }
+    if highs.len() % 2 == 1 {
+        highs.push(AB::Expr::ZERO);
+    }
+    let pairs = LookupBus::new(crate::alu::BYTE_PAIR_BUS);
+    for pair in highs.chunks(2) {
+        pairs.lookup_key(builder, pair.to_vec(), flag_count(row_count.clone()));
+    }
+}
+
+/// One access without its high-limb check, which [`eval_accesses`] adds per pair.
+fn eval_access<AB: PermutationAirBuilder + InteractionBuilder>(
     builder: &mut AB,
     access: StoreAccess<AB::Expr>,
 ) {
@@ -726,16 +750,9 @@ pub(crate) fn eval_access<AB: PermutationAirBuilder + InteractionBuilder>(
                 - prev_ts.clone()
                 - AB::Expr::ONE
                 - t_lo.clone()
-                - t_hi.clone() * AB::Expr::from_u32(1 << 16)),
+                - t_hi * AB::Expr::from_u32(1 << 16)),
     );
-    let range = LookupBus::new(RANGE16_BUS);
-    range.lookup_key(builder, [t_lo], flag_count(count.clone()));
-    range.lookup_key(builder, [t_hi.clone()], flag_count(count.clone()));
-    range.lookup_key(
-        builder,
-        [t_hi * AB::Expr::from_u32(1 << 7)],
-        flag_count(count.clone()),
-    );
+    LookupBus::new(RANGE16_BUS).lookup_key(builder, [t_lo], flag_count(count.clone()));
     let memory = PermutationCheckBus::new(MEMORY_BUS);
     memory.receive(
         builder,

@@ -15,15 +15,15 @@
 use keel_isa::{decode, AluOp, Instruction, Opcode};
 use p3_air::{PermutationAirBuilder, WindowAccess};
 use p3_field::PrimeCharacteristicRing;
-use p3_lookup::{InteractionBuilder, LookupBus};
+use p3_lookup::InteractionBuilder;
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::alu::AluOpcode;
 use crate::div::DivOpcode;
 use crate::mul::MulOpcode;
 
-/// The program bus: the fields of a program row, in column order.
-pub const PROGRAM_BUS: &str = "program";
+/// The program channel: the fields of a program row, in column order.
+pub const PROGRAM_BUS: crate::Channel = crate::Channel::new(1);
 /// Preprocessed columns of the program table.
 pub const PROGRAM_PREPROCESSED_WIDTH: usize = 11;
 /// Code addresses (and jump targets) are below this bound.
@@ -343,5 +343,5 @@ impl ProgramTable {
 pub(crate) fn eval_program<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
     let pre: Vec<AB::Var> = builder.preprocessed().current_slice().to_vec();
     let multiplicity = builder.main().current_slice()[0];
-    LookupBus::new(PROGRAM_BUS).table_entry(builder, pre, multiplicity);
+    PROGRAM_BUS.provide(builder, pre, multiplicity.into());
 }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use keel_executor::{mapped_ranges, ExecutionRecord, Program, RunResult, Termination};
 use keel_isa::{abi, AluOp};
 use keel_stark::config::Val;
-use p3_field::PrimeCharacteristicRing;
+use p3_field::{PrimeCharacteristicRing, PrimeField32};
 use p3_matrix::dense::RowMajorMatrix;
 
 use crate::add::AddTraces;
@@ -28,9 +28,10 @@ use crate::mul::{MulOpcode, MulTraces};
 use crate::program::{InstrClass, ProgramError, ProgramTable};
 use crate::MachineAir;
 
-/// The most instructions one proof covers (one segment): 2^22. Timestamps `4·clk + slot` then
-/// stay below 2^25, the bound the timestamp limbs check.
-pub const MAX_CYCLES: usize = 1 << 22;
+/// The most cycles one proof covers (one segment): 2^22 − 3 clock values, one per instruction
+/// plus one per word an `input_read` writes. Timestamps (`4·clk + slot`, halt's reads up to
+/// `4·clk + 11`) then stay below 2^24, the bound the timestamp limbs check.
+pub const MAX_CYCLES: usize = (1 << 22) - 3;
 
 /// Why a run cannot be turned into traces.
 #[derive(Debug, thiserror::Error)]
@@ -43,7 +44,8 @@ pub enum TraceError {
     Memory(#[from] MemoryError),
     /// The run is longer than one segment.
     #[error(
-        "the run takes {cycles} cycles; one proof covers at most {max} (2^22) — continuations, \
+        "the run takes {cycles} cycles (instructions, plus one per word of input read); one proof \
+         covers at most {max} (2^22 − 3) — continuations, \
          which split longer runs, are not implemented yet"
     )]
     TooLong {
@@ -194,13 +196,22 @@ fn set_word(row: &mut [Val], base: usize, value: u32) {
     row[base + 1] = Val::from_u32(value >> 16);
 }
 
-/// The limbs of `ts − prev_ts − 1`, with their range lookups counted.
+/// The limbs of `ts − prev_ts − 1`, with the low limb's range lookup counted (the high limbs
+/// go to byte-pair lookups, see [`count_high_limbs`]).
 fn ts_limbs(range: &mut RangeCounts, ts: u32, prev_ts: u32) -> [u32; 2] {
     let t = ts - prev_ts - 1;
+    debug_assert!(t < 1 << 24, "timestamps stay below 2^24");
     range.add(t & 0xffff);
-    range.add(t >> 16);
-    range.add((t >> 16) << 7);
     [t & 0xffff, t >> 16]
+}
+
+/// Counts the byte-pair lookups of one row's high timestamp limbs: two at a time, an odd one
+/// with 0 (as `memory::eval_accesses` makes them).
+fn count_high_limbs(pairs: &mut [u32], highs: &[u32]) {
+    for pair in highs.chunks(2) {
+        let y = pair.get(1).copied().unwrap_or(0);
+        pairs[(pair[0] * 256 + y) as usize] += 1;
+    }
 }
 
 /// Fills the timestamp columns of `slot` and counts its range lookups.
@@ -284,6 +295,7 @@ fn input_read(
         row[c::N..c::N + 4].copy_from_slice(&new);
         row[c::PREV_TS] = prev_ts;
         [row[c::T_LO], row[c::T_HI]] = ts_limbs(range, ts, prev_ts);
+        count_high_limbs(pairs, &[row[c::T_HI]]);
         for (x, y) in [
             (p[0], p[1]),
             (p[2], p[3]),
@@ -359,7 +371,9 @@ fn generate_checked(
     let mut div_ops: Vec<(DivOpcode, u32, u32)> = Vec::new();
     let mut request = |op: AluOp, b: u32, c: u32| -> u32 {
         if let Some(&o) = AluOpcode::ALL.iter().find(|o| o.isa() == op) {
-            if crate::add::handles(o) {
+            if o == AluOpcode::Add {
+                // The CPU row proves it (`is_add`, filled below).
+            } else if crate::add::handles(o) {
                 add_ops.push((o, b, c));
             } else if crate::logic::handles(o) {
                 logic_ops.push((o, b, c));
@@ -383,6 +397,12 @@ fn generate_checked(
     let mut halt_info: Option<(bool, u32, u32)> = None;
     for (i, step) in steps.iter().enumerate() {
         let row = &mut cpu[i * CPU_WIDTH..(i + 1) * CPU_WIDTH];
+        if clk as usize > MAX_CYCLES {
+            return Err(TraceError::TooLong {
+                cycles: clk as usize,
+                max: MAX_CYCLES,
+            });
+        }
         last_clk = clk;
         let mut extra = 0u32;
         let pc = step.pc;
@@ -428,7 +448,6 @@ fn generate_checked(
             set(row, col::W, w);
             set(row, col::OFF + (res & 3) as usize, 1);
             range.add(w);
-            range.add(4 * w);
         };
         match class {
             K::AluReg | K::AluImm => {
@@ -618,7 +637,19 @@ fn generate_checked(
             class,
             K::AluImm | K::Jalr | K::Lb | K::Lh | K::Lw | K::Lbu | K::Lhu | K::Sb | K::Sh | K::Sw
         );
-        set_word(row, col::C, if use_imm { imm } else { b });
+        let c = if use_imm { imm } else { b };
+        set_word(row, col::C, c);
+        let uses_alu = use_imm || matches!(class, K::AluReg | K::Blt | K::Bge | K::Bltu | K::Bgeu);
+        if uses_alu && prog.alu_op == AluOpcode::Add as u32 {
+            let k0 = ((a & 0xffff) + (c & 0xffff)) >> 16;
+            let k1 = ((a >> 16) + (c >> 16) + k0) >> 16;
+            let res = a.wrapping_add(c);
+            set(row, col::IS_ADD, 1);
+            set(row, col::CARRY, k0);
+            set(row, col::CARRY + 1, k1);
+            range.add(res & 0xffff);
+            range.add(res >> 16);
+        }
         set(row, col::NEXT_PC, next);
         if let Some(following) = steps.get(i + 1) {
             if strict && following.pc != next {
@@ -628,13 +659,9 @@ fn generate_checked(
                 ));
             }
         }
+        let highs = [0, 1, 2, 3].map(|s| row[col::T_HI + s].as_canonical_u32());
+        count_high_limbs(&mut pairs, &highs);
         clk += 1 + extra;
-        if clk as usize > MAX_CYCLES + 1 {
-            return Err(TraceError::TooLong {
-                cycles: clk as usize,
-                max: MAX_CYCLES,
-            });
-        }
     }
     // Padding rows: pc 0, next pc 4 (the fall-through constraint holds on every row).
     for i in steps.len()..height {
@@ -670,6 +697,7 @@ fn generate_checked(
             row[h::W] = Val::from_u32(w);
             range.add(w);
             range.add(4 * w);
+            let mut highs = [0u32; 8];
             for j in 0..8u32 {
                 let ts = 4 * last_clk + 4 + j;
                 let key = memory_key(ptr) + j;
@@ -681,7 +709,9 @@ fn generate_checked(
                 row[h::PREV_TS + j] = Val::from_u32(prev_ts);
                 row[h::T_LO + j] = Val::from_u32(t_lo);
                 row[h::T_HI + j] = Val::from_u32(t_hi);
+                highs[j] = t_hi;
             }
+            count_high_limbs(&mut pairs, &highs);
         } else {
             for (k, v) in halt::public_values(0, &halt::EMPTY_DIGEST)[2..]
                 .iter()
