@@ -18,7 +18,8 @@
 #      flips; the mutation harness with every mutation also proven and rejected.
 #   9. on chain: fibonacci(10) proven (outer), wrapped at k = 17 and k = 20, the generated
 #      verifier's size, and verify gas on anvil (keel deploy / keel submit): tx gas, calldata
-#      bytes, execution gas (tx gas − 21,000 − calldata gas).
+#      bytes, execution gas (tx gas − 21,000 − calldata gas); 9b: the same for one aggregation
+#      layer (snark-verifier-sdk's AggregationCircuit at k = 21) over a k = 20 wrap.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -116,7 +117,7 @@ for g in fibonacci sha256; do
         /usr/bin/time -f 'peak RSS %M KB' target/release/examples/prove_guest "$GUESTS/$g" "$g" $run 2>&1
     done
 done
-# The largest run one proof takes (2^22 cycles; ~12 GB with the fast configuration).
+# The largest run one proof takes (2^22 − 3 cycles; ~10 GB with the fast configuration).
 /usr/bin/time -f 'peak RSS %M KB' target/release/examples/prove_guest "$GUESTS/fibonacci" fibonacci fast 4190000 2>&1
 
 step "8b. 1,000 random byte flips of a machine proof file; mutation harness with every mutation proven"
@@ -151,4 +152,12 @@ proof_bytes = (len(fixture["proof"]) - 2) // 2 - 4
 print(f"| {k} | {proof_bytes} | {(code_hex - 2) // 2} | {submit['gas_used']} | {submit['calldata_bytes']} | {submit['execution_gas']} |")
 PY
 done
+
+step "9b. aggregation layer over the wrap (bench only): wrap k = 20 with the Poseidon transcript, one AggregationCircuit at k = 21 (~7 min, ~9 GB), its generated verifier on anvil: | runtime code B | deploy gas | verify tx gas | calldata B | calldata gas | execution gas |"
+cargo build --release --locked -q -p keel-halo2 --example aggregate
+/usr/bin/time -f 'aggregate: peak RSS %M KB, wall %e s' \
+    target/release/examples/aggregate 20 21 "$chain/agg" 2>&1 | grep -vE '^outer'
+# shellcheck source=scripts/lib/evm_gas.sh
+source scripts/lib/evm_gas.sh
+evm_gas "$chain/agg/AggregationVerifier.sol" "$chain/agg/calldata.hex"
 rm -rf "$chain"
