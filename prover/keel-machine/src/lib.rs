@@ -1,10 +1,18 @@
-//! keel's RV32IM machine AIR (design: `prover/MACHINE.md`). So far: the memory-checking
-//! argument ([`memory`]) — registers and memory as one keyed store whose every read sees the
-//! last write, through a LogUp multiset bus with range-checked timestamps — and the 16-bit
-//! range table it uses — and the ALU for ADD/SUB/logic/comparisons/shifts ([`alu`]) with the
-//! preprocessed byte table, multiplication ([`mul`]) and division ([`div`]). The CPU, program and
-//! syscall tables come next; until
-//! then [`MachineAir::MemoryPort`] and [`MachineAir::AluPort`] stand in for the CPU's requests.
+//! keel's RV32IM machine AIR (design: `prover/MACHINE.md`): the tables of one execution
+//! segment, proven together in one batch STARK, and their trace generation.
+//!
+//! - [`cpu`]: one row per instruction — fetch from the committed [`program`], four memory
+//!   accesses, ADD proven in the row, other work sent on the [`REQUEST_BUS`];
+//! - [`memory`]: registers and memory as one keyed store whose every read sees the last write
+//!   (offline memory checking on a LogUp multiset bus with range-checked timestamps), the
+//!   committed image and the mapped segments with their permissions;
+//! - [`alu`], [`add`], [`logic`], [`mul`], [`div`]: the operations the CPU requests;
+//! - [`halt`], [`input`]: the end of the run (exit code, public-values digest) and input reads;
+//! - [`fixed`]: the 16-bit range table and the byte table (pairs, AND/OR/XOR);
+//! - [`trace`]: traces from an execution record; [`rv32im`]: prove, verify, program id.
+//!
+//! [`MachineAir::MemoryPort`] and [`MachineAir::AluPort`] stand in for the CPU in the tables'
+//! own tests.
 #![deny(missing_docs)]
 
 pub mod add;
