@@ -42,6 +42,14 @@ pub fn handles(op: AluOpcode) -> bool {
     matches!(op, AluOpcode::Add | AluOpcode::Sub)
 }
 
+/// The carries out of the low and the high half of `x + c` (each 0 or 1): the witness of an
+/// addition on 16-bit halves, here and in the CPU's own ADD rows.
+pub(crate) fn half_carries(x: u32, c: u32) -> [u32; 2] {
+    let k0 = ((x & 0xffff) + (c & 0xffff)) >> 16;
+    let k1 = ((x >> 16) + (c >> 16) + k0) >> 16;
+    [k0, k1]
+}
+
 /// The adder, port and 16-bit range-multiplicity traces of a list of ADD/SUB operations.
 #[derive(Clone, Debug)]
 pub struct AddTraces {
@@ -72,8 +80,7 @@ impl AddTraces {
             let a = op.isa().apply(b, c);
             results.push(a);
             let (x, z) = if op == AluOpcode::Add { (b, a) } else { (a, b) };
-            let k0 = ((x & 0xffff) + (c & 0xffff)) >> 16;
-            let k1 = ((x >> 16) + (c >> 16) + k0) >> 16;
+            let [k0, k1] = half_carries(x, c);
             debug_assert_eq!(x.wrapping_add(c), z);
             let row = &mut add[r * ADD_WIDTH..(r + 1) * ADD_WIDTH];
             row[if op == AluOpcode::Add { ADD } else { SUB }] = Val::ONE;

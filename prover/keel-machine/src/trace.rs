@@ -641,8 +641,7 @@ fn generate_checked(
         set_word(row, col::C, c);
         let uses_alu = use_imm || matches!(class, K::AluReg | K::Blt | K::Bge | K::Bltu | K::Bgeu);
         if uses_alu && prog.alu_op == AluOpcode::Add as u32 {
-            let k0 = ((a & 0xffff) + (c & 0xffff)) >> 16;
-            let k1 = ((a >> 16) + (c >> 16) + k0) >> 16;
+            let [k0, k1] = crate::add::half_carries(a, c);
             let res = a.wrapping_add(c);
             set(row, col::IS_ADD, 1);
             set(row, col::CARRY, k0);
