@@ -16,10 +16,12 @@
 #   8. the RV32IM machine: fibonacci and sha256 guests at 2^16, 2^18, 2^20 cycles (fast config)
 #      and 2^16 (outer): prove s, cycles/s, peak RSS, proof bytes, verify ms; 1,000 proof byte
 #      flips; the mutation harness with every mutation also proven and rejected.
-#   9. on chain: fibonacci(10) proven (outer), wrapped at k = 17 and k = 20, the generated
-#      verifier's size, and verify gas on anvil (keel deploy / keel submit): tx gas, calldata
-#      bytes, execution gas (tx gas − 21,000 − calldata gas); 9b: the same for one aggregation
-#      layer (snark-verifier-sdk's AggregationCircuit at k = 21) over a k = 20 wrap.
+#   9. on chain: fibonacci(10) proven (outer), wrapped the default way (wrap k = 20 + one
+#      aggregation layer at k = 22), with the aggregation at k = 21, and directly at k = 17 and
+#      k = 20; each generated verifier's
+#      size and its verify gas on anvil (keel deploy / keel submit) through the adapter, the
+#      router and the FibonacciRecorder consumer: tx gas, calldata bytes, execution gas
+#      (tx gas − 21,000 − calldata gas).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -124,7 +126,7 @@ step "8b. 1,000 random byte flips of a machine proof file; mutation harness with
 KEEL_PROOF_FLIPS=1000 cargo test --release --locked -q -p keel-machine --lib flipped -- --nocapture 2>&1 | grep -E 'byte flips|test result'
 KEEL_MACHINE_FORCED=1 cargo test --release --locked -q -p keel-machine --lib mutation_harness_cpu -- --nocapture 2>&1 | grep -E 'mutations|test result'
 
-step "9. on chain: | k | SNARK proof B | runtime code B | verify tx gas | calldata B | execution gas |"
+step "9. on chain: | wrap | SNARK proof B | runtime code B | via | verify tx gas | calldata B | execution gas |"
 # shellcheck source=/dev/null
 source .keel/env
 cargo build --release --locked -q -p keel
@@ -133,31 +135,40 @@ KEEL=target/release/keel
 chain="$(mktemp -d)"
 /usr/bin/time -f 'outer prove: peak RSS %M KB, wall %e s' \
     "$KEEL" prove prover/guests/fibonacci --input-hex 0a --config outer -o "$chain/fib.proof" 2>&1 | tail -1
+program_id=$("$KEEL" info "$chain/fib.proof" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["statement"]["rv32im"]["program_id"])')
 # shellcheck source=scripts/lib/anvil.sh
 source scripts/lib/anvil.sh
 start_anvil "$chain/anvil.log"
 trap 'kill "$anvil_pid" 2>/dev/null || true' EXIT
-for k in 17 20; do
-    /usr/bin/time -f "wrap k = $k: peak RSS %M KB, wall %e s" \
-        "$KEEL" wrap "$chain/fib.proof" --k "$k" -o "$chain/fib$k.snark" 2>&1 | tail -2
-    "$KEEL" verifier "$chain/fib$k.snark" --out "$chain/v$k" >/dev/null
-    "$KEEL" fixture "$chain/fib$k.snark" --proof "$chain/fib.proof" -o "$chain/fib$k.json" >/dev/null
-    adapter=$("$KEEL" deploy --rpc-url "$rpc" --verifier "$chain/v$k" --json | json_field keel_verifier)
+# The default (wrap k = 20 + aggregation k = 22), the aggregation at k = 21, then the direct
+# wrap at k = 17 and k = 20.
+for mode in aggregation agg21 direct17 direct20; do
+    case "$mode" in
+        aggregation) flags=() ;;
+        agg21) flags=(--aggregation-k 21) ;;
+        direct17) flags=(--direct --k 17) ;;
+        direct20) flags=(--direct --k 20) ;;
+    esac
+    /usr/bin/time -f "wrap ($mode): peak RSS %M KB, wall %e s" \
+        "$KEEL" wrap "$chain/fib.proof" "${flags[@]}" -o "$chain/$mode.snark" 2>&1 | tail -2
+    "$KEEL" verifier "$chain/$mode.snark" --out "$chain/v-$mode" >/dev/null
+    "$KEEL" fixture "$chain/$mode.snark" --proof "$chain/fib.proof" -o "$chain/$mode.json" >/dev/null
+    "$KEEL" deploy --rpc-url "$rpc" --verifier "$chain/v-$mode" --fibonacci-recorder "$program_id" \
+        --json >"$chain/deploy-$mode.json" 2>/dev/null
+    adapter=$(json_field keel_verifier <"$chain/deploy-$mode.json")
+    router=$(json_field router <"$chain/deploy-$mode.json")
+    recorder=$(json_field fibonacci_recorder <"$chain/deploy-$mode.json")
     halo2=$(cast code "$(cast call "$adapter" 'snarkVerifier()(address)' --rpc-url "$rpc")" --rpc-url "$rpc")
-    "$KEEL" submit "$chain/fib$k.json" --rpc-url "$rpc" --to "$adapter" --json >"$chain/submit$k.json"
-    python3 - "$k" "$chain/fib$k.json" "$chain/submit$k.json" "${#halo2}" <<'PY'
+    "$KEEL" submit "$chain/$mode.json" --rpc-url "$rpc" --to "$adapter" --json >"$chain/s-$mode-adapter.json"
+    "$KEEL" submit "$chain/$mode.json" --rpc-url "$rpc" --to "$router" --json >"$chain/s-$mode-router.json"
+    "$KEEL" submit "$chain/$mode.json" --rpc-url "$rpc" --to "$recorder" --call record --json >"$chain/s-$mode-consumer.json"
+    for via in adapter router consumer; do
+        python3 - "$mode" "$via" "$chain/$mode.json" "$chain/s-$mode-$via.json" "${#halo2}" <<'PY'
 import json, sys
-k, fixture, submit, code_hex = sys.argv[1], json.load(open(sys.argv[2])), json.load(open(sys.argv[3])), int(sys.argv[4])
+mode, via, fixture, submit, code_hex = sys.argv[1], sys.argv[2], json.load(open(sys.argv[3])), json.load(open(sys.argv[4])), int(sys.argv[5])
 proof_bytes = (len(fixture["proof"]) - 2) // 2 - 4
-print(f"| {k} | {proof_bytes} | {(code_hex - 2) // 2} | {submit['gas_used']} | {submit['calldata_bytes']} | {submit['execution_gas']} |")
+print(f"| {mode} | {proof_bytes} | {(code_hex - 2) // 2} | {via} | {submit['gas_used']} | {submit['calldata_bytes']} | {submit['execution_gas']} |")
 PY
+    done
 done
-
-step "9b. aggregation layer over the wrap (bench only): wrap k = 20 with the Poseidon transcript, one AggregationCircuit at k = 21 (~7 min, ~9 GB), its generated verifier on anvil: | runtime code B | deploy gas | verify tx gas | calldata B | calldata gas | execution gas |"
-cargo build --release --locked -q -p keel-halo2 --example aggregate
-/usr/bin/time -f 'aggregate: peak RSS %M KB, wall %e s' \
-    target/release/examples/aggregate 20 21 "$chain/agg" 2>&1 | grep -vE '^outer'
-# shellcheck source=scripts/lib/evm_gas.sh
-source scripts/lib/evm_gas.sh
-evm_gas "$chain/agg/AggregationVerifier.sol" "$chain/agg/calldata.hex"
 rm -rf "$chain"

@@ -5,10 +5,11 @@
 #
 # installs what is missing, builds the keel CLI and the example guests, runs each guest with a
 # sample input, then takes fibonacci(10) all the way to Ethereum: a STARK proof (verified), the
-# outer-configuration proof wrapped into a Halo2 SNARK (keel's INSECURE development SRS), the
-# Solidity verifier generated for it, a local anvil devnet with the verifier, router and the
+# outer-configuration proof wrapped into a Halo2 SNARK and aggregated once more (keel's INSECURE
+# development SRS), the Solidity verifier generated for it, a local anvil devnet with the verifier, router and the
 # example FibonacciRecorder deployed, the proof submitted — a tampered copy reverts — and the
-# recorded result read back from the contract. ~10 minutes after the build on 2 cores.
+# recorded result read back from the contract. ~15 minutes after the build on 2 cores (the first
+# run also makes the SRS and the circuits' keys: ~4 more minutes; 12.5 GB of memory at the wrap).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -54,7 +55,7 @@ step "prove fibonacci(10) (fast configuration) and verify the proof"
 step "prove it again with the outer configuration (what the Halo2 wrap verifies; ~2 min)"
 "$KEEL" prove prover/guests/fibonacci --input-hex 0a --config outer -o "$work/fib.proof"
 
-step "wrap the STARK proof into a Halo2 SNARK (k = 17; keys cached under .keel/keys)"
+step "wrap the STARK proof into a Halo2 SNARK and aggregate it (~8 min; keys cached under .keel/keys)"
 "$KEEL" wrap "$work/fib.proof" -o "$work/fib.snark"
 "$KEEL" verify-snark "$work/fib.snark" --proof "$work/fib.proof"
 

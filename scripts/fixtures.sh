@@ -4,12 +4,16 @@
 #
 #   bash scripts/fixtures.sh
 #
-# proves the fibonacci guest (n = 10) with the outer configuration, wraps the proof (Halo2,
-# k = 17, keel's INSECURE development SRS; keys cached under .keel/keys), generates the Solidity
-# verifier of the wrap circuit and compiles it (keel verifier: contracts/fixtures/verifier/),
-# builds the contracts (forge build) and writes contracts/fixtures/rv32im.json: programId,
-# publicValues, exitCode, instances, proof, verifierCalldata (keel fixture) and verifierBytecode.
-# ~4 minutes on 2 cores (first run: +30 s of keygen and the SRS).
+# proves the fibonacci guest (n = 10) with the outer configuration, wraps the proof (Halo2 wrap
+# circuit at k = 20, then one aggregation layer at k = 21: `keel wrap`'s default is k = 22, one
+# advice column less and a cheaper verifier, but ~3 minutes and 5 GB more, so the tests use
+# k = 21; keel's INSECURE development SRS; keys cached under .keel/keys), generates the Solidity
+# verifier of the aggregation circuit and compiles it (keel verifier:
+# contracts/fixtures/verifier/), builds the contracts (forge build) and writes
+# contracts/fixtures/rv32im.json: programId, publicValues, exitCode, instances,
+# accumulatorWords, proof, verifierCalldata (keel fixture) and verifierBytecode, next to the
+# proof and SNARK files (rv32im.proof, rv32im.snark). ~7 minutes on 2 cores with cached keys
+# and SRS (first run: + ~2 min of key generation and ~1 min of SRS), 7.2 GB peak.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=/dev/null
@@ -22,11 +26,14 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 "$keel" prove prover/guests/fibonacci --input-hex 0a --config outer -o "$work/fib.proof"
-"$keel" wrap "$work/fib.proof" -o "$work/fib.snark"
+"$keel" wrap "$work/fib.proof" --aggregation-k 21 -o "$work/fib.snark"
 mkdir -p "$out"
 rm -rf "$out/verifier"
 "$keel" verifier "$work/fib.snark" --out "$out/verifier"
 "$keel" fixture "$work/fib.snark" --proof "$work/fib.proof" -o "$work/fixture.json"
+# The proof and SNARK files too, for the native verification tests (tests/anvil.rs).
+cp "$work/fib.proof" "$out/rv32im.proof"
+cp "$work/fib.snark" "$out/rv32im.snark"
 # The adapter, router and consumers for `keel deploy` (the end-to-end test).
 forge build --quiet
 

@@ -275,7 +275,7 @@ pub fn cmd_deploy(args: &DeployArgs) -> Result<()> {
             eprintln!(
                 "warning: the generated verifier's runtime code is {runtime} bytes, over EIP-170's \
                  {EIP170_LIMIT}-byte limit: this chain lifts the limit, Ethereum and most L2s do \
-                 not (wrap with a larger --k for a smaller verifier: k = 20 makes ~23 KB)"
+                 not (`keel wrap` without --direct makes ~16 KB; a direct wrap at --k 20 ~23 KB)"
             );
         }
         let mut code = adapter_code;
@@ -284,6 +284,7 @@ pub fn cmd_deploy(args: &DeployArgs) -> Result<()> {
                 halo2,
                 FixedBytes::<4>::from(selector),
                 U256::from(report.proof_length),
+                U256::from(report.accumulator_words),
                 U256::from(args.verify_gas_limit),
             )
                 .abi_encode_params(),

@@ -6,12 +6,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
+use keel_halo2::aggregation::{
+    aggregate, inner_snark, AggregationKeys, DEFAULT_AGGREGATION_K, DEFAULT_INNER_K,
+};
 use keel_halo2::prover::Vk;
 use keel_halo2::srs::{
     default_srs_dir, load_or_generate_insecure_dev_srs, load_setup_for_k, verify_setup, KzgParams,
 };
 use keel_halo2::wrap::{
-    default_keys_dir, verify_snark, wrap, KeySource, Snark, WrapInputs, WrapKeys, DEFAULT_K,
+    default_keys_dir, verify_snark, wrap, KeySource, Snark, SnarkKind, WrapInputs, WrapKeys,
+    DEFAULT_K,
 };
 use keel_stark::config::{fast_config, outer_config, ConfigKind, OuterConfig};
 use keel_stark::proof_file::{ProofFile, Statement};
@@ -92,16 +96,31 @@ impl SrsArgs {
 
 /// Options of `keel wrap`.
 #[derive(clap::Args, Debug)]
+#[command(
+    after_help = "By default the SNARK is the aggregation layer over the wrap: the wrap \
+circuit (k = 20) is proven, then verified by one more circuit (k = 22) whose Solidity verifier \
+costs ~394k transaction gas and 16 KB of code (measured on 2 cores: ~11 min with both key \
+generations, ~8.5 min with cached keys, 12.5 GB peak; --aggregation-k 21: ~5 min, 7.2 GB, \
+~420k gas). --direct skips that layer: ~1 min at k = 17, but a verifier of ~1.9M gas and 86 KB \
+of code (over EIP-170; k = 20: 563k gas, 23 KB)."
+)]
 pub struct WrapArgs {
-    /// An outer-configuration proof file (`keel prove-toy … --config outer`).
+    /// An outer-configuration proof file (`keel prove --config outer`, `keel prove-toy`).
     proof: PathBuf,
     /// Where to write the SNARK.
     #[arg(short, long, value_name = "FILE")]
     output: PathBuf,
-    /// log2 of the circuit's rows (≥ 17). Larger: fewer columns, a smaller SNARK, a slower
-    /// prover.
-    #[arg(long, default_value_t = DEFAULT_K)]
-    k: u32,
+    /// log2 of the wrap circuit's rows (≥ 17) [default: 20, or 17 with --direct]. Larger:
+    /// fewer columns, a cheaper verifier, a slower prover.
+    #[arg(long)]
+    k: Option<u32>,
+    /// Prove the wrap circuit only (no aggregation layer): faster, but its verifier costs more
+    /// gas.
+    #[arg(long)]
+    direct: bool,
+    /// log2 of the aggregation circuit's rows.
+    #[arg(long, default_value_t = DEFAULT_AGGREGATION_K, conflicts_with = "direct")]
+    aggregation_k: u32,
     #[command(flatten)]
     srs: SrsArgs,
     /// Print one JSON object instead of text.
@@ -418,11 +437,17 @@ fn wrap_inputs(file: &ProofFile) -> Result<WrapInputs> {
 #[derive(Serialize)]
 struct WrapReport {
     snark: String,
+    kind: SnarkKind,
     snark_bytes: usize,
     proof_bytes: usize,
     key_id: String,
+    /// `cached` or `generated` (with an aggregation layer: `generated` if either circuit's
+    /// keys were).
     keys: &'static str,
     k: u32,
+    /// The wrap circuit's key id and `k` under an aggregation layer.
+    wrap_key_id: Option<String>,
+    wrap_k: Option<u32>,
     instances: Vec<String>,
     keygen_seconds: Option<f64>,
     prove_seconds: f64,
@@ -438,45 +463,83 @@ pub fn cmd_wrap(args: &WrapArgs) -> Result<()> {
     let bar = stage("checking the STARK proof and preparing the circuit witness");
     let inputs = wrap_inputs(&file)?;
     bar.finish_and_clear();
-    let params = args.srs.params(args.k, args.json)?;
+    let k = args.k.unwrap_or(if args.direct {
+        DEFAULT_K
+    } else {
+        DEFAULT_INNER_K
+    });
+    let params = args.srs.params(k, args.json)?;
     let keys_dir = args.srs.keys_dir();
-    let key_dir = WrapKeys::cache_dir(&keys_dir, &inputs, args.k, &params);
+    let key_dir = WrapKeys::cache_dir(&keys_dir, &inputs, k, &params);
     let bar = stage(&format!(
         "loading or generating the wrap keys ({})",
         key_dir.display()
     ));
     let start = Instant::now();
-    let (keys, source) = WrapKeys::load_or_generate(&keys_dir, &inputs, args.k, &params)?;
-    let keygen = start.elapsed();
+    let (keys, source) = WrapKeys::load_or_generate(&keys_dir, &inputs, k, &params)?;
+    let mut keygen = (source == KeySource::Generated).then(|| start.elapsed());
     bar.finish_and_clear();
-    let bar = stage("proving the SNARK");
     let start = Instant::now();
-    let snark = wrap(&params, &keys, &inputs)?;
-    let prove = start.elapsed();
-    bar.finish_and_clear();
+    let mut aggregation_keygen = Duration::ZERO;
+    let (snark, wrap_id) = if args.direct {
+        let bar = stage("proving the SNARK");
+        let snark = wrap(&params, &keys, &inputs)?;
+        bar.finish_and_clear();
+        (snark, None)
+    } else {
+        let bar = stage("proving the wrap SNARK (Poseidon transcript, for the aggregation layer)");
+        let inner = inner_snark(&params, &keys, &inputs)?;
+        bar.finish_and_clear();
+        // The wrap's proving key and SRS are not needed any more: free them before the
+        // aggregation circuit's.
+        drop((keys, params));
+        let params = args.srs.params(args.aggregation_k, true)?;
+        let bar = stage("loading or generating the aggregation keys");
+        let keygen_start = Instant::now();
+        let (agg_keys, agg_source) =
+            AggregationKeys::load_or_generate(&keys_dir, &inner, args.aggregation_k, &params)?;
+        if agg_source == KeySource::Generated {
+            aggregation_keygen = keygen_start.elapsed();
+            keygen = Some(keygen.unwrap_or_default() + aggregation_keygen);
+        }
+        bar.finish_and_clear();
+        let bar = stage("proving the aggregation SNARK");
+        let snark = aggregate(&params, &agg_keys, &inner)?;
+        bar.finish_and_clear();
+        (snark, Some((inner.key_id, inner.k)))
+    };
+    let prove = start.elapsed().saturating_sub(aggregation_keygen);
     let bytes = snark.to_bytes();
     write_atomic(&args.output, &bytes)?;
     let report = WrapReport {
         snark: args.output.display().to_string(),
+        kind: snark.kind,
         snark_bytes: bytes.len(),
         proof_bytes: snark.proof.len(),
-        key_id: keys.id.to_string(),
-        keys: match source {
-            KeySource::Cached => "cached",
-            KeySource::Generated => "generated",
+        key_id: snark.key_id.to_string(),
+        keys: if keygen.is_some() {
+            "generated"
+        } else {
+            "cached"
         },
-        k: keys.k,
+        k: snark.k,
+        wrap_key_id: wrap_id.map(|(id, _)| id.to_string()),
+        wrap_k: wrap_id.map(|(_, k)| k),
         instances: instance_hex(&snark),
-        keygen_seconds: (source == KeySource::Generated).then_some(keygen.as_secs_f64()),
+        keygen_seconds: keygen.map(|d| d.as_secs_f64()),
         prove_seconds: prove.as_secs_f64(),
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "wrapped in {:.2?} (keys {} {}{}): SNARK {} bytes ({} proof bytes, {} public \
+            "wrapped in {:.2?} ({}keys {} {}{}): SNARK {} bytes ({} proof bytes, {} public \
              instances) → {}",
             prove,
+            match wrap_id {
+                Some((_, k)) => format!("wrap k = {k} + aggregation k = {}, ", snark.k),
+                None => format!("direct, k = {}, ", snark.k),
+            },
             report.keys,
             report.key_id,
             report
@@ -511,8 +574,39 @@ fn verifying_key(srs: &SrsArgs, snark: &Snark, quiet: bool) -> Result<(Vk, KzgPa
             key_dir.display()
         );
     }
-    let (_, vk): (_, Vk) = WrapKeys::load_verifying(&key_dir)?;
+    let vk: Vk = match snark.kind {
+        SnarkKind::Wrap => WrapKeys::load_verifying(&key_dir)?.1,
+        SnarkKind::Aggregation => AggregationKeys::load_verifying(&key_dir)?.1,
+    };
     Ok((vk, srs.params(snark.k, quiet)?))
+}
+
+/// Checks that `snark` is a proof of `inputs`' statement by the circuit of `inputs`' proof shape
+/// (for an aggregation: the aggregation circuit over that shape's wrap circuit).
+fn check_statement(
+    srs: &SrsArgs,
+    snark: &Snark,
+    inputs: &WrapInputs,
+    params: &KzgParams,
+) -> Result<()> {
+    let same_circuit = match snark.kind {
+        SnarkKind::Wrap => inputs.key_id(snark.k, params) == snark.key_id,
+        SnarkKind::Aggregation => {
+            let key_dir = srs.keys_dir().join(snark.key_id.to_string());
+            let (pinning, _) = AggregationKeys::load_verifying(&key_dir)?;
+            let inner_params = srs.params(pinning.inner_k, true)?;
+            inputs.key_id(pinning.inner_k, &inner_params) == pinning.inner_key_id
+                && keel_halo2::aggregation::key_id(pinning.inner_key_id, snark.k, params)
+                    == snark.key_id
+        }
+    };
+    if !same_circuit {
+        bail!("the proof file's shape has another circuit than the SNARK's");
+    }
+    if inputs.instances() != snark.statement() {
+        bail!("the SNARK's public instances are not the proof file's statement");
+    }
+    Ok(())
 }
 
 fn read_snark(path: &Path) -> Result<Snark> {
@@ -552,9 +646,15 @@ pub(crate) struct VerifierReport {
     pub(crate) bytecode: Option<String>,
     pub(crate) key_id: String,
     pub(crate) k: u32,
+    /// `wrap` or `aggregation`.
+    pub(crate) kind: SnarkKind,
     pub(crate) num_instances: usize,
     pub(crate) selector: String,
-    /// The length of every SNARK proof of this circuit (selector excluded).
+    /// The number of accumulator limbs leading the proof bytes (`KeelHalo2Verifier`'s
+    /// `accumulatorWords`: 12 for an aggregation circuit, 0 for a wrap circuit).
+    pub(crate) accumulator_words: usize,
+    /// The length of every SNARK proof of this circuit as `IKeelVerifier.verify` takes it
+    /// (selector excluded, accumulator words included).
     pub(crate) proof_length: usize,
 }
 
@@ -593,7 +693,9 @@ pub fn cmd_verifier(args: &VerifierArgs) -> Result<()> {
     let snark = read_snark(&args.snark)?;
     let (vk, params) = verifying_key(&args.srs, &snark, args.json)?;
     let bar = stage("generating the Solidity verifier");
-    let code = keel_halo2::evm::solidity_verifier(&params, &vk, snark.instances.len())?;
+    let accumulator_words = snark.kind.accumulator_limbs();
+    let code =
+        keel_halo2::evm::solidity_verifier(&params, &vk, snark.instances.len(), accumulator_words)?;
     bar.finish_and_clear();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("creating {}", args.out.display()))?;
@@ -613,9 +715,11 @@ pub fn cmd_verifier(args: &VerifierArgs) -> Result<()> {
         solidity: sol.display().to_string(),
         solidity_bytes: code.len(),
         bytecode,
-        proof_length: snark.proof.len(),
+        proof_length: 32 * accumulator_words + snark.proof.len(),
         key_id: snark.key_id.to_string(),
         k: snark.k,
+        kind: snark.kind,
+        accumulator_words,
         num_instances: snark.instances.len(),
         selector: format!("0x{}", hex::encode(selector(&snark))),
     };
@@ -625,8 +729,12 @@ pub fn cmd_verifier(args: &VerifierArgs) -> Result<()> {
         println!("{json}");
     } else {
         println!(
-            "Solidity verifier for circuit {} (k = {}, {} public instances, selector {}): {} \
+            "Solidity verifier for {} circuit {} (k = {}, {} public instances, selector {}): {} \
              ({} bytes)",
+            match report.kind {
+                SnarkKind::Wrap => "wrap",
+                SnarkKind::Aggregation => "aggregation",
+            },
             report.key_id,
             report.k,
             report.num_instances,
@@ -660,9 +768,12 @@ pub(crate) struct Fixture {
     pub(crate) program_id: String,
     pub(crate) public_values: String,
     pub(crate) exit_code: u32,
-    /// The SNARK's public instances, 0x-prefixed 32-byte big-endian words.
+    /// The SNARK's public instances, 0x-prefixed 32-byte big-endian words (an aggregation's
+    /// accumulator limbs first).
     instances: Vec<String>,
-    /// `selector ‖ SNARK proof`: what `IKeelVerifier.verify` takes.
+    /// How many of them are accumulator limbs (12 for an aggregation, else 0).
+    accumulator_words: usize,
+    /// `selector ‖ accumulator limbs ‖ SNARK proof`: what `IKeelVerifier.verify` takes.
     pub(crate) proof: String,
     /// `instances ‖ SNARK proof`: what the generated verifier reads.
     verifier_calldata: String,
@@ -680,22 +791,26 @@ pub fn cmd_fixture(args: &FixtureArgs) -> Result<()> {
     };
     let (vk, params) = verifying_key(&args.srs, &snark, true)?;
     let inputs = wrap_inputs(&file)?;
-    if inputs.instances() != snark.instances {
-        bail!("the SNARK's public instances are not the proof file's statement");
-    }
+    check_statement(&args.srs, &snark, &inputs, &params)?;
     verify_snark(&params, snark.key_id, &vk, &snark).context("SNARK verification")?;
-    let word = |f: &keel_halo2::Fr| {
+    let be = |f: &keel_halo2::Fr| {
         let mut be = f.to_bytes();
         be.reverse();
-        format!("0x{}", hex::encode(be))
+        be
     };
+    let word = |f: &keel_halo2::Fr| format!("0x{}", hex::encode(be(f)));
+    let accumulator_words = snark.kind.accumulator_limbs();
     let mut proof = selector(&snark).to_vec();
+    for limb in &snark.instances[..accumulator_words] {
+        proof.extend_from_slice(&be(limb));
+    }
     proof.extend_from_slice(&snark.proof);
     let fixture = Fixture {
         program_id: format!("0x{}", hex::encode(run.program_id)),
         public_values: format!("0x{}", hex::encode(&run.public_values)),
         exit_code: run.exit_code,
         instances: snark.instances.iter().map(word).collect(),
+        accumulator_words,
         proof: format!("0x{}", hex::encode(proof)),
         verifier_calldata: format!(
             "0x{}",
@@ -714,12 +829,7 @@ pub fn cmd_verify_snark(args: &VerifySnarkArgs) -> Result<()> {
     let (vk, params) = verifying_key(&args.srs, &snark, args.json)?;
     if let Some(path) = &args.proof {
         let inputs = wrap_inputs(&read_proof_file(path)?)?;
-        if inputs.key_id(snark.k, &params) != snark.key_id {
-            bail!("the proof file's shape has another circuit than the SNARK's");
-        }
-        if inputs.instances() != snark.instances {
-            bail!("the SNARK's public instances are not the proof file's statement");
-        }
+        check_statement(&args.srs, &snark, &inputs, &params)?;
     }
     verify_snark(&params, snark.key_id, &vk, &snark).context("SNARK verification")?;
     let report = VerifyReport {

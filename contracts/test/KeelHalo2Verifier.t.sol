@@ -9,18 +9,21 @@ import {FibonacciRecorder} from "../src/examples/FibonacciRecorder.sol";
 
 /// @notice A real keel proof against the verifier keel generated for its circuit: the fixture
 ///         (`contracts/fixtures/rv32im.json`, written by `scripts/fixtures.sh` from the
-///         fibonacci guest: `keel prove --config outer`, `keel wrap`, `keel verifier`, `keel
-///         fixture`, solc without the optimizer) carries the generated verifier's creation code,
-///         the program id, the public values and the proof.
+///         fibonacci guest: `keel prove --config outer`, `keel wrap` — the wrap and its
+///         aggregation layer, the default —, `keel verifier`, `keel fixture`, solc without the
+///         optimizer) carries the generated verifier's creation code, the program id, the public
+///         values, the number of accumulator words and the proof.
 contract KeelHalo2VerifierTest is Test {
     string internal constant FIXTURE = "/contracts/fixtures/rv32im.json";
-    /// Above the ~1.5M gas the k = 17 wrap's verifier uses.
+    /// Far above the ~350k gas the aggregation circuit's verifier uses (and the ~1.5M of a direct
+    /// k = 17 wrap's).
     uint256 internal constant VERIFY_GAS_LIMIT = 3_000_000;
 
     KeelHalo2Verifier internal verifier;
     bytes32 internal programId;
     bytes internal publicValues;
     bytes internal proof;
+    uint256 internal accumulatorWords;
 
     function setUp() public {
         string memory path = string.concat(vm.projectRoot(), FIXTURE);
@@ -31,12 +34,13 @@ contract KeelHalo2VerifierTest is Test {
         publicValues = vm.parseJsonBytes(json, ".publicValues");
         proof = vm.parseJsonBytes(json, ".proof");
         assertEq(vm.parseJsonUint(json, ".exitCode"), 0);
+        accumulatorWords = vm.parseJsonUint(json, ".accumulatorWords");
         address generated;
         assembly {
             generated := create(0, add(creation, 0x20), mload(creation))
         }
         assertTrue(generated != address(0), "the generated verifier did not deploy");
-        verifier = new KeelHalo2Verifier(generated, bytes4(proof), proof.length - 4, VERIFY_GAS_LIMIT);
+        verifier = new KeelHalo2Verifier(generated, bytes4(proof), proof.length - 4, accumulatorWords, VERIFY_GAS_LIMIT);
     }
 
     function testValidProofVerifies() public view {
@@ -68,8 +72,9 @@ contract KeelHalo2VerifierTest is Test {
     }
 
     function testFlippedProofBytesAreRejected() public {
-        // Early (a commitment), middle and last bytes of the SNARK proof.
-        uint256[3] memory at = [uint256(4 + 7), proof.length / 2, proof.length - 1];
+        // Early (the first commitment, after the accumulator limbs), middle and last bytes of
+        // the SNARK proof.
+        uint256[3] memory at = [4 + 32 * accumulatorWords + 7, proof.length / 2, proof.length - 1];
         for (uint256 i = 0; i < at.length; i++) {
             bytes memory bad = bytes.concat(proof);
             bad[at[i]] = bad[at[i]] ^ 0x01;
@@ -131,6 +136,54 @@ contract KeelHalo2VerifierTest is Test {
 
     function testVerifierAddressMustHoldCode() public {
         vm.expectRevert(abi.encodeWithSelector(KeelHalo2Verifier.NoVerifierCode.selector, address(0xbeef)));
-        new KeelHalo2Verifier(address(0xbeef), bytes4(proof), proof.length - 4, VERIFY_GAS_LIMIT);
+        new KeelHalo2Verifier(address(0xbeef), bytes4(proof), proof.length - 4, 0, VERIFY_GAS_LIMIT);
+    }
+
+    function testAccumulatorMustFitTheProof() public {
+        vm.expectRevert(KeelHalo2Verifier.AccumulatorLongerThanProof.selector);
+        new KeelHalo2Verifier(address(verifier), bytes4(proof), 32 * 12 - 1, 12, VERIFY_GAS_LIMIT);
+    }
+
+    /// `keel wrap`'s default (the fixture's) is the aggregation layer: 12 accumulator limbs lead
+    /// the SNARK proof.
+    function testTheFixtureIsAnAggregation() public view {
+        assertEq(accumulatorWords, 12);
+        assertEq(verifier.ACCUMULATOR_WORDS(), 12);
+    }
+
+    /// A changed accumulator limb (still a canonical limb) breaks the proof's binding to its
+    /// instances and the accumulator's pairing.
+    function testTamperedAccumulatorIsRejected() public {
+        for (uint256 i = 0; i < accumulatorWords; i += 5) {
+            bytes memory bad = bytes.concat(proof);
+            uint256 last = 4 + 32 * i + 31;
+            bad[last] = bad[last] ^ 0x01;
+            vm.expectRevert(KeelHalo2Verifier.InvalidProof.selector);
+            verifier.verify(programId, publicValues, bad);
+        }
+    }
+
+    /// `limb + r` reduces to the same field element in the generated verifier, so it would verify
+    /// as a second encoding of the same proof; `limb + 2^88` is not a limb. Both are rejected
+    /// before the verifier runs.
+    function testNonCanonicalAccumulatorLimbsAreRejected() public {
+        assertEq(accumulatorWords, 12);
+        uint256[2] memory offsets = [verifier.BN254_SCALAR_MODULUS(), uint256(1) << 88];
+        for (uint256 k = 0; k < offsets.length; k++) {
+            for (uint256 i = 0; i < accumulatorWords; i += 11) {
+                bytes memory bad = bytes.concat(proof);
+                uint256 at = 4 + 32 * i;
+                uint256 limb;
+                assembly {
+                    limb := mload(add(add(bad, 0x20), at))
+                }
+                uint256 changed = limb + offsets[k];
+                assembly {
+                    mstore(add(add(bad, 0x20), at), changed)
+                }
+                vm.expectRevert(abi.encodeWithSelector(KeelHalo2Verifier.NonCanonicalAccumulator.selector, i));
+                verifier.verify(programId, publicValues, bad);
+            }
+        }
     }
 }

@@ -7,10 +7,10 @@
 //! exactly as [`crate::prover::prove`] wrote them — and reverts unless the proof verifies
 //! (pairing check included). It is compiled without the optimizer (solc-js runs out of memory or
 //! stack on these contracts with it; `../shared/recipes/halo2.md`). Measured for the RV32IM
-//! machine's wrap at k = 17: 325 KB of Solidity, 80 KB of runtime code — over EIP-170's 24,576
-//! bytes, so it deploys only where the limit is lifted (anvil `--disable-code-size-limit`, forge
-//! `code_size_limit`) — and ~1.5M execution gas per verification; the aggregation layer is what
-//! brings both down.
+//! machine: the wrap circuit at k = 17 gives 80 KB of runtime code (over EIP-170's 24,576 bytes)
+//! and ~1.5M execution gas per verification; the aggregation layer over the k = 20 wrap
+//! ([`crate::aggregation`]) at k = 21 17.4 KB and ~345k, at k = 22 (`keel wrap`'s default)
+//! 16.4 KB and ~324k.
 
 use std::rc::Rc;
 
@@ -18,7 +18,7 @@ use halo2_base::halo2_proofs::halo2curves::bn256::{Bn256, Fq, G1Affine};
 use halo2_base::halo2_proofs::halo2curves::ff::PrimeField;
 use halo2_base::halo2_proofs::poly::commitment::ParamsProver;
 use snark_verifier::loader::evm::EvmLoader;
-use snark_verifier::pcs::kzg::{Bdfg21, KzgAs, KzgDecidingKey};
+use snark_verifier::pcs::kzg::{Bdfg21, KzgAs, KzgDecidingKey, LimbsEncoding};
 use snark_verifier::system::halo2::{compile, transcript::evm::EvmTranscript, Config};
 use snark_verifier::verifier::{plonk::PlonkVerifier, SnarkVerifier};
 
@@ -28,6 +28,8 @@ use crate::Fr;
 
 /// SHPLONK (BDFG21) as snark-verifier's accumulation scheme.
 type Shplonk = KzgAs<Bn256, Bdfg21>;
+/// snark-verifier-sdk's accumulator encoding (3 limbs of 88 bits per coordinate).
+type Verifier = PlonkVerifier<Shplonk, LimbsEncoding<3, 88>>;
 
 /// Why a verifier could not be generated.
 #[derive(Debug, thiserror::Error)]
@@ -36,24 +38,34 @@ pub struct CodegenError(String);
 
 /// The Solidity source of the verifier of `vk` (one instance column of `num_instances` rows)
 /// over `params`' SRS. Deterministic: the same key and SRS give the same bytes.
+///
+/// `accumulator_limbs` is 0 for a wrap circuit, and
+/// [`crate::aggregation::ACCUMULATOR_LIMBS`] for an aggregation circuit: its first instances are
+/// then a KZG accumulator whose pairing check the verifier performs too (merged with the proof's
+/// own into one pairing).
 pub fn solidity_verifier(
     params: &KzgParams,
     vk: &Vk,
     num_instances: usize,
+    accumulator_limbs: usize,
 ) -> Result<String, CodegenError> {
+    let accumulator =
+        (accumulator_limbs > 0).then(|| (0..accumulator_limbs).map(|i| (0, i)).collect());
     let protocol = compile(
         params,
         vk,
-        Config::kzg().with_num_instance(vec![num_instances]),
+        Config::kzg()
+            .with_num_instance(vec![num_instances])
+            .with_accumulator_indices(accumulator),
     );
     let dk: KzgDecidingKey<Bn256> = (params.get_g()[0], params.g2(), params.s_g2()).into();
     let loader = EvmLoader::new::<Fq, Fr>();
     let protocol = protocol.loaded(&loader);
     let mut transcript = EvmTranscript::<G1Affine, Rc<EvmLoader>, _, _>::new(&loader);
     let instances = transcript.load_instances(vec![num_instances]);
-    let proof = PlonkVerifier::<Shplonk>::read_proof(&dk, &protocol, &instances, &mut transcript)
+    let proof = Verifier::read_proof(&dk, &protocol, &instances, &mut transcript)
         .map_err(|e| CodegenError(format!("{e:?}")))?;
-    PlonkVerifier::<Shplonk>::verify(&dk, &protocol, &instances, &proof)
+    Verifier::verify(&dk, &protocol, &instances, &proof)
         .map_err(|e| CodegenError(format!("{e:?}")))?;
     // snark-verifier pins solc 0.8.19 exactly; the code compiles unchanged with later 0.8
     // releases (keel's solc is 0.8.37).

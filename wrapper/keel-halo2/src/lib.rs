@@ -7,12 +7,15 @@
 //! - [`poseidon2`]: the Poseidon2-BN254 width-3 permutation of keel's outer configuration;
 //! - [`convert`]: conversions between Plonky3's field types and halo2's `Fr`;
 //! - [`verifier`]: the STARK verifier in-circuit, and [`wrap`]: its circuit per proof shape,
-//!   keys, SNARK file.
+//!   keys, SNARK file;
+//! - [`aggregation`]: one more layer over the wrap (snark-verifier-sdk's aggregation circuit),
+//!   whose verifier costs less gas; [`evm`]: the Solidity verifier of either.
 //!
 //! Every chip has a native twin (the Plonky3 type it mirrors) and is tested against it on random
 //! inputs with `MockProver`; the README lists the measured cell counts.
 #![deny(missing_docs)]
 
+pub mod aggregation;
 pub mod babybear;
 pub mod convert;
 mod error;

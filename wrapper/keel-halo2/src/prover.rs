@@ -26,11 +26,14 @@ use halo2_base::halo2_proofs::poly::commitment::ParamsProver;
 use halo2_base::halo2_proofs::poly::kzg::commitment::KZGCommitmentScheme;
 use halo2_base::halo2_proofs::poly::kzg::multiopen::{ProverSHPLONK, VerifierSHPLONK};
 use halo2_base::halo2_proofs::poly::kzg::strategy::SingleStrategy;
-use halo2_base::halo2_proofs::transcript::TranscriptWriterBuffer;
+use halo2_base::halo2_proofs::transcript::{
+    EncodedChallenge, TranscriptWrite, TranscriptWriterBuffer,
+};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, OsRng, RngCore, SeedableRng};
 use snark_verifier::loader::native::NativeLoader;
 use snark_verifier::system::halo2::transcript::evm::EvmTranscript;
+use snark_verifier_sdk::halo2::{PoseidonTranscript, POSEIDON_SPEC};
 use thiserror::Error;
 
 use crate::srs::KzgParams;
@@ -75,8 +78,12 @@ pub fn prove<C: Circuit<Fr>>(
     circuit: C,
     instances: &[Vec<Fr>],
 ) -> Result<Vec<u8>, ProverError> {
-    let rng = ChaCha20Rng::from_rng(OsRng).map_err(ProverError::Entropy)?;
-    prove_with_rng(params, pk, circuit, instances, rng)
+    prove_with_rng(params, pk, circuit, instances, os_rng()?)
+}
+
+/// ChaCha20 seeded from the operating system's entropy.
+fn os_rng() -> Result<ChaCha20Rng, ProverError> {
+    ChaCha20Rng::from_rng(OsRng).map_err(ProverError::Entropy)
 }
 
 /// [`prove`] with the caller's cryptographic RNG for the blinding factors.
@@ -87,23 +94,50 @@ pub fn prove_with_rng<C: Circuit<Fr>>(
     instances: &[Vec<Fr>],
     rng: impl RngCore + CryptoRng,
 ) -> Result<Vec<u8>, ProverError> {
-    let columns: Vec<&[Fr]> = instances.iter().map(Vec::as_slice).collect();
     let mut transcript =
         <EvmTranscript<G1Affine, NativeLoader, Vec<u8>, Vec<u8>> as TranscriptWriterBuffer<
             _,
             G1Affine,
             _,
         >>::init(Vec::new());
+    create(params, pk, circuit, instances, rng, &mut transcript)?;
+    Ok(TranscriptWriterBuffer::finalize(transcript))
+}
+
+/// [`prove`] with snark-verifier's **Poseidon** transcript (the one its aggregation circuit
+/// replays in-circuit) instead of the Keccak-256 EVM transcript: the proof of a SNARK that an
+/// aggregation layer verifies ([`crate::aggregation`]), never one a contract reads.
+pub fn prove_poseidon<C: Circuit<Fr>>(
+    params: &KzgParams,
+    pk: &Pk,
+    circuit: C,
+    instances: &[Vec<Fr>],
+) -> Result<Vec<u8>, ProverError> {
+    let mut transcript =
+        PoseidonTranscript::<NativeLoader, Vec<u8>>::from_spec(Vec::new(), POSEIDON_SPEC.clone());
+    create(params, pk, circuit, instances, os_rng()?, &mut transcript)?;
+    Ok(transcript.finalize())
+}
+
+/// `create_proof` (SHPLONK) into `transcript`.
+fn create<C: Circuit<Fr>, E: EncodedChallenge<G1Affine>, T: TranscriptWrite<G1Affine, E>>(
+    params: &KzgParams,
+    pk: &Pk,
+    circuit: C,
+    instances: &[Vec<Fr>],
+    rng: impl RngCore + CryptoRng,
+    transcript: &mut T,
+) -> Result<(), ProverError> {
+    let columns: Vec<&[Fr]> = instances.iter().map(Vec::as_slice).collect();
     create_proof::<KZGCommitmentScheme<Bn256>, ProverSHPLONK<'_, Bn256>, _, _, _, _>(
         params,
         pk,
         &[circuit],
         &[&columns],
         rng,
-        &mut transcript,
+        transcript,
     )
-    .map_err(ProverError::Prove)?;
-    Ok(TranscriptWriterBuffer::finalize(transcript))
+    .map_err(ProverError::Prove)
 }
 
 /// Verifies `proof` against `vk` and the public `instances` (one vector per instance

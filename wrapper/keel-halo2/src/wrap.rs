@@ -44,9 +44,11 @@
 //! # SNARK file
 //!
 //! [`Snark::to_bytes`]: `b"KEELSNRK"`, version (u32 LE), key id (32 bytes), `k` (u32 LE), the
-//! number of instances (u32 LE), each instance (32 bytes, little-endian canonical), the proof
-//! length (u32 LE) and the proof (halo2 SHPLONK, Keccak-256 EVM transcript). Decoding rejects bad
-//! magic, unknown versions, non-canonical instances, truncation and trailing bytes.
+//! circuit kind (u32 LE: 0 the wrap itself, 1 the aggregation layer over it,
+//! [`crate::aggregation`]), the number of instances (u32 LE), each instance (32 bytes,
+//! little-endian canonical), the proof length (u32 LE) and the proof (halo2 SHPLONK, Keccak-256
+//! EVM transcript). Decoding rejects bad magic, unknown versions and kinds, non-canonical
+//! instances, truncation and trailing bytes.
 
 use std::fs;
 use std::io;
@@ -96,7 +98,7 @@ const VALUE_BITS: usize = 31;
 /// SNARK file magic.
 const SNARK_MAGIC: &[u8; 8] = b"KEELSNRK";
 /// SNARK file version.
-const SNARK_VERSION: u32 = 2;
+const SNARK_VERSION: u32 = 3;
 
 /// Why a wrap step failed.
 #[derive(Debug, thiserror::Error)]
@@ -160,6 +162,10 @@ pub enum WrapError {
     /// The SNARK's public instances are not the ones the statement gives.
     #[error("the SNARK's public instances differ from the statement's")]
     InstanceMismatch,
+    /// An aggregation's KZG accumulator is malformed or fails its pairing check: the wrap proof
+    /// it stands for is invalid.
+    #[error("the aggregated accumulator is invalid: {0}")]
+    Accumulator(String),
 }
 
 /// Everything the wrap circuit of one proof is built from.
@@ -347,7 +353,7 @@ pub fn exit_code_and_digest(public_values: &[Vec<Val>]) -> Vec<Fr> {
 }
 
 /// A circuit's identity: Keccak-256 of what it is built from and of the SRS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct KeyId(pub [u8; 32]);
 
 impl std::fmt::Display for KeyId {
@@ -650,91 +656,135 @@ impl WrapKeys {
         Ok((keys, KeySource::Generated))
     }
 
-    /// Writes the keys to `key_dir` (each file atomically; the checksums last, so a directory
-    /// without them is never read as a cache).
+    /// Writes the keys to `key_dir` (see [`save_keys`]).
     pub fn save(&self, key_dir: &Path) -> Result<(), WrapError> {
-        fs::create_dir_all(key_dir).map_err(io_err(key_dir))?;
-        let pinning = serde_json::to_vec_pretty(&self.pinning)
-            .expect("the pinning is plain data and serializes");
-        write_atomic(&key_dir.join("pinning.json"), &pinning)?;
-        let vk = self.vk.to_bytes(SerdeFormat::RawBytes);
-        write_atomic(&key_dir.join("vk.bin"), &vk)?;
-        let pk = self.pk.to_bytes(SerdeFormat::RawBytes);
-        write_atomic(&key_dir.join("pk.bin"), &pk)?;
-        let sums = Checksums {
-            vk: keccak_hex(&vk),
-            pk: keccak_hex(&pk),
-        };
-        write_atomic(
-            &key_dir.join("checksums.json"),
-            &serde_json::to_vec_pretty(&sums).expect("plain data"),
-        )?;
-        fs::write(key_dir.join("k"), self.k.to_string()).map_err(io_err(key_dir))
-    }
-
-    fn read_checked(key_dir: &Path, name: &str) -> Result<Vec<u8>, WrapError> {
-        let sums_path = key_dir.join("checksums.json");
-        let sums: Checksums = serde_json::from_slice(
-            &fs::read(&sums_path).map_err(io_err(&sums_path))?,
-        )
-        .map_err(|e| WrapError::CorruptKeys {
-            path: sums_path.clone(),
-            what: e.to_string(),
-        })?;
-        let path = key_dir.join(name);
-        let bytes = fs::read(&path).map_err(io_err(&path))?;
-        let expected = if name == "vk.bin" { &sums.vk } else { &sums.pk };
-        if &keccak_hex(&bytes) != expected {
-            return Err(WrapError::CorruptKeys {
-                path,
-                what: "checksum mismatch".into(),
-            });
-        }
-        Ok(bytes)
+        save_keys(key_dir, &self.pinning, &self.vk, &self.pk, self.k)
     }
 
     /// Reads the pinning and the verifying key from a key directory (what verifying needs).
     pub fn load_verifying(key_dir: &Path) -> Result<(WrapPinning, Vk), WrapError> {
-        let path = key_dir.join("pinning.json");
-        let pinning: WrapPinning = serde_json::from_slice(&fs::read(&path).map_err(io_err(&path))?)
-            .map_err(|e| WrapError::CorruptKeys {
-                path: path.clone(),
-                what: e.to_string(),
-            })?;
-        let bytes = Self::read_checked(key_dir, "vk.bin")?;
-        let vk = Vk::from_bytes::<Poseidon2CircuitBuilder>(
-            &bytes,
-            SerdeFormat::RawBytes,
-            pinning.circuit_params(),
-        )
-        .map_err(|e| WrapError::CorruptKeys {
-            path: key_dir.join("vk.bin"),
-            what: e.to_string(),
+        let pinning: WrapPinning = read_pinning(key_dir)?;
+        let vk = read_key(key_dir, "vk.bin", |bytes| {
+            Vk::from_bytes::<Poseidon2CircuitBuilder>(
+                bytes,
+                SerdeFormat::RawBytes,
+                pinning.circuit_params(),
+            )
         })?;
         Ok((pinning, vk))
     }
 
     fn load_pk(key_dir: &Path, pinning: &WrapPinning) -> Result<Pk, WrapError> {
-        let bytes = Self::read_checked(key_dir, "pk.bin")?;
-        Pk::from_bytes::<Poseidon2CircuitBuilder>(
-            &bytes,
-            SerdeFormat::RawBytes,
-            pinning.circuit_params(),
-        )
-        .map_err(|e| WrapError::CorruptKeys {
-            path: key_dir.join("pk.bin"),
-            what: e.to_string(),
+        read_key(key_dir, "pk.bin", |bytes| {
+            Pk::from_bytes::<Poseidon2CircuitBuilder>(
+                bytes,
+                SerdeFormat::RawBytes,
+                pinning.circuit_params(),
+            )
         })
     }
 }
 
-/// A wrap SNARK: the key id it was made for, its public instances and the halo2 proof.
+/// Writes a circuit's keys to `key_dir`: `pinning.json`, `vk.bin`, `pk.bin` (each atomically),
+/// then `checksums.json` — last, so a directory without it is never read as a cache — and `k`.
+pub(crate) fn save_keys(
+    key_dir: &Path,
+    pinning: &impl Serialize,
+    vk: &Vk,
+    pk: &Pk,
+    k: u32,
+) -> Result<(), WrapError> {
+    fs::create_dir_all(key_dir).map_err(io_err(key_dir))?;
+    let pinning = serde_json::to_vec_pretty(pinning).expect("the pinning is plain data");
+    write_atomic(&key_dir.join("pinning.json"), &pinning)?;
+    let vk = vk.to_bytes(SerdeFormat::RawBytes);
+    write_atomic(&key_dir.join("vk.bin"), &vk)?;
+    let pk = pk.to_bytes(SerdeFormat::RawBytes);
+    write_atomic(&key_dir.join("pk.bin"), &pk)?;
+    let sums = Checksums {
+        vk: keccak_hex(&vk),
+        pk: keccak_hex(&pk),
+    };
+    write_atomic(
+        &key_dir.join("checksums.json"),
+        &serde_json::to_vec_pretty(&sums).expect("plain data"),
+    )?;
+    fs::write(key_dir.join("k"), k.to_string()).map_err(io_err(key_dir))
+}
+
+/// Reads `key_dir/pinning.json`.
+pub(crate) fn read_pinning<T: serde::de::DeserializeOwned>(key_dir: &Path) -> Result<T, WrapError> {
+    let path = key_dir.join("pinning.json");
+    serde_json::from_slice(&fs::read(&path).map_err(io_err(&path))?).map_err(|e| {
+        WrapError::CorruptKeys {
+            path: path.clone(),
+            what: e.to_string(),
+        }
+    })
+}
+
+/// Reads `key_dir/name` (`vk.bin` or `pk.bin`), checks it against `checksums.json`, and
+/// decodes it with `decode`.
+pub(crate) fn read_key<T>(
+    key_dir: &Path,
+    name: &str,
+    decode: impl FnOnce(&[u8]) -> io::Result<T>,
+) -> Result<T, WrapError> {
+    let sums_path = key_dir.join("checksums.json");
+    let sums: Checksums = serde_json::from_slice(
+        &fs::read(&sums_path).map_err(io_err(&sums_path))?,
+    )
+    .map_err(|e| WrapError::CorruptKeys {
+        path: sums_path.clone(),
+        what: e.to_string(),
+    })?;
+    let path = key_dir.join(name);
+    let bytes = fs::read(&path).map_err(io_err(&path))?;
+    let expected = if name == "vk.bin" { &sums.vk } else { &sums.pk };
+    if &keccak_hex(&bytes) != expected {
+        return Err(WrapError::CorruptKeys {
+            path,
+            what: "checksum mismatch".into(),
+        });
+    }
+    decode(&bytes).map_err(|e| WrapError::CorruptKeys {
+        path,
+        what: e.to_string(),
+    })
+}
+
+/// Which circuit a [`Snark`] proves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SnarkKind {
+    /// The wrap circuit itself: its instances are the statement.
+    Wrap,
+    /// The aggregation layer over a wrap SNARK ([`crate::aggregation`]): its instances are the
+    /// [`crate::aggregation::ACCUMULATOR_LIMBS`] limbs of a KZG accumulator, then the wrap's
+    /// statement.
+    Aggregation,
+}
+
+impl SnarkKind {
+    /// The number of leading instances that are accumulator limbs, not statement.
+    pub fn accumulator_limbs(self) -> usize {
+        match self {
+            SnarkKind::Wrap => 0,
+            SnarkKind::Aggregation => crate::aggregation::ACCUMULATOR_LIMBS,
+        }
+    }
+}
+
+/// A SNARK: the key id it was made for, which circuit that is, its public instances and the
+/// halo2 proof.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snark {
     /// The circuit's identity.
     pub key_id: KeyId,
     /// `k` of the circuit.
     pub k: u32,
+    /// The wrap circuit or the aggregation layer over it.
+    pub kind: SnarkKind,
     /// Public instances (one column).
     pub instances: Vec<Fr>,
     /// The halo2 proof (SHPLONK, Keccak-256 EVM transcript).
@@ -742,13 +792,22 @@ pub struct Snark {
 }
 
 impl Snark {
+    /// The instances that state the claim (the wrap's instances): all of them after the
+    /// accumulator limbs.
+    pub fn statement(&self) -> &[Fr] {
+        self.instances
+            .get(self.kind.accumulator_limbs()..)
+            .unwrap_or_default()
+    }
+
     /// The file encoding (see the module documentation).
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(56 + 32 * self.instances.len() + self.proof.len());
+        let mut out = Vec::with_capacity(60 + 32 * self.instances.len() + self.proof.len());
         out.extend_from_slice(SNARK_MAGIC);
         out.extend_from_slice(&SNARK_VERSION.to_le_bytes());
         out.extend_from_slice(&self.key_id.0);
         out.extend_from_slice(&self.k.to_le_bytes());
+        out.extend_from_slice(&(self.kind as u32).to_le_bytes());
         out.extend_from_slice(&(self.instances.len() as u32).to_le_bytes());
         for i in &self.instances {
             out.extend_from_slice(i.to_repr().as_ref());
@@ -772,7 +831,17 @@ impl Snark {
         }
         let key_id = KeyId(r.take(32)?.try_into().expect("32 bytes"));
         let k = r.u32()?;
+        let kind = match r.u32()? {
+            0 => SnarkKind::Wrap,
+            1 => SnarkKind::Aggregation,
+            other => return Err(WrapError::Snark(format!("unknown circuit kind {other}"))),
+        };
         let n = r.u32()? as usize;
+        if n < kind.accumulator_limbs() {
+            return Err(WrapError::Snark(format!(
+                "{n} instances: fewer than an aggregation's accumulator limbs"
+            )));
+        }
         if n > bytes.len() / 32 {
             return Err(WrapError::Snark(format!(
                 "{n} instances do not fit the file"
@@ -797,6 +866,7 @@ impl Snark {
         Ok(Snark {
             key_id,
             k,
+            kind,
             instances,
             proof,
         })
@@ -828,8 +898,13 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Proves the wrap of `inputs` with `keys` (prover stage, pinned layout).
-pub fn wrap(params: &KzgParams, keys: &WrapKeys, inputs: &WrapInputs) -> Result<Snark, WrapError> {
+/// The circuit of `inputs` in its prover stage with `keys`' pinned layout, after checking that
+/// `keys` are this circuit's.
+pub(crate) fn build_for_proving(
+    params: &KzgParams,
+    keys: &WrapKeys,
+    inputs: &WrapInputs,
+) -> Result<BuiltWrap, WrapError> {
     let id = inputs.key_id(keys.k, params);
     if id != keys.id {
         return Err(WrapError::KeyMismatch {
@@ -837,12 +912,17 @@ pub fn wrap(params: &KzgParams, keys: &WrapKeys, inputs: &WrapInputs) -> Result<
             keys: keys.id.to_string(),
         });
     }
-    let built = build_circuit(
+    build_circuit(
         inputs,
         keys.k,
         CircuitBuilderStage::Prover,
         Some(&keys.pinning),
-    )?;
+    )
+}
+
+/// Proves the wrap of `inputs` with `keys` (prover stage, pinned layout).
+pub fn wrap(params: &KzgParams, keys: &WrapKeys, inputs: &WrapInputs) -> Result<Snark, WrapError> {
+    let built = build_for_proving(params, keys, inputs)?;
     let instances = built.instances.clone();
     let proof = prover::prove(
         params,
@@ -853,12 +933,14 @@ pub fn wrap(params: &KzgParams, keys: &WrapKeys, inputs: &WrapInputs) -> Result<
     Ok(Snark {
         key_id: keys.id,
         k: keys.k,
+        kind: SnarkKind::Wrap,
         instances,
         proof,
     })
 }
 
-/// Verifies `snark` against the verifying key `vk` of the circuit `key_id`.
+/// Verifies `snark` against the verifying key `vk` of the circuit `key_id`: the halo2 proof and,
+/// for an aggregation, the KZG accumulator its instances carry.
 pub fn verify_snark(
     params: &KzgParams,
     key_id: KeyId,
@@ -883,6 +965,11 @@ pub fn verify_snark(
         &snark.proof,
         std::slice::from_ref(&snark.instances),
     )?;
+    if snark.kind == SnarkKind::Aggregation {
+        // The proof shows the accumulator limbs were computed from a valid-looking wrap proof;
+        // the wrap proof is valid only if that accumulator passes its pairing check.
+        crate::aggregation::decide(params, &snark.instances)?;
+    }
     Ok(())
 }
 

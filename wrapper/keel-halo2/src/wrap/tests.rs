@@ -163,6 +163,7 @@ fn snark_file_round_trips_and_malformed_files_are_errors() {
     let snark = Snark {
         key_id: KeyId([7; 32]),
         k: 17,
+        kind: SnarkKind::Wrap,
         instances: vec![Fr::from(5u64), -Fr::ONE],
         proof: (0..200u8).collect(),
     };
@@ -182,13 +183,28 @@ fn snark_file_round_trips_and_malformed_files_are_errors() {
     assert!(Snark::from_bytes(&version).is_err());
     // Instance 1 (r − 1) with its top byte set: ≥ r, not canonical.
     let mut non_canonical = bytes.clone();
-    let top = 8 + 4 + 32 + 4 + 4 + 32 + 31;
+    let top = 8 + 4 + 32 + 4 + 4 + 4 + 32 + 31;
     non_canonical[top] = 0xff;
     assert!(Snark::from_bytes(&non_canonical).is_err());
+    // An unknown circuit kind, and an aggregation with fewer instances than accumulator limbs.
+    let mut kind = bytes.clone();
+    kind[48..52].copy_from_slice(&2u32.to_le_bytes());
+    assert!(Snark::from_bytes(&kind).is_err());
+    kind[48..52].copy_from_slice(&1u32.to_le_bytes());
+    assert!(Snark::from_bytes(&kind).is_err());
     // A huge instance count is an error, not an allocation.
     let mut count = bytes.clone();
-    count[48..52].copy_from_slice(&u32::MAX.to_le_bytes());
+    count[52..56].copy_from_slice(&u32::MAX.to_le_bytes());
     assert!(Snark::from_bytes(&count).is_err());
+    // An aggregation SNARK round-trips; its statement follows the accumulator limbs.
+    let aggregated = Snark {
+        kind: SnarkKind::Aggregation,
+        instances: (0..15u64).map(Fr::from).collect(),
+        ..snark
+    };
+    let decoded = Snark::from_bytes(&aggregated.to_bytes()).unwrap();
+    assert_eq!(decoded, aggregated);
+    assert_eq!(decoded.statement(), &aggregated.instances[12..]);
 }
 
 #[test]
