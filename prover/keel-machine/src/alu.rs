@@ -1,5 +1,5 @@
-//! The ALU table (ADD, SUB, XOR, OR, AND, SLT, SLTU, SLL, SRL, SRA) and the preprocessed byte
-//! table it looks up.
+//! The ALU table (ADD, SUB, XOR, OR, AND, SLT, SLTU), the operation codes of the ALU channel,
+//! and the helpers the operation tables share.
 //!
 //! A row receives `(op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi)` on [`ALU_BUS`] — `a = b op c`,
 //! words as 16-bit halves as on the memory bus — and holds the words as bytes:
@@ -10,13 +10,11 @@
 //! - XOR / OR / AND: `(op, b_i, c_i, a_i)` looked up on the byte table's [`BYTE_OP_BUS`];
 //! - SLTU: `d = b − c` through the adder (`d + c = b + 2^32·carry₃`), so `carry₃ = [b < c]`;
 //!   SLT: the sign bits `s_b, s_c` (`b₃ = 128·s_b + low`, `low < 128`) decide when they differ,
-//!   else the unsigned comparison does; the result is `(lt, 0, 0, 0)`;
-//! - shifts by `s = c₀ mod 32 = r + 8q`: `c₀ = r₀ + 2r₁ + 4r₂ + 8q₀ + 16q₁ + 32h` (bits boolean,
-//!   `h` and `32h` bytes, so `h < 8`); every byte of `b` is multiplied by `2^r` (SLL) or
-//!   `2^(8−r)` (SRL, SRA) and split into a low and a high byte; the bit-shifted bytes
-//!   `t_i = lo_i + hi_{i−1}` (left) or `u_i = hi_i + lo_{i+1}` (right, the top byte filled with
-//!   the sign for SRA) are then moved by `q` bytes with one-hot selectors, vacated bytes 0 (or
-//!   `0xff` for a negative SRA).
+//!   else the unsigned comparison does; the result is `(lt, 0, 0, 0)`.
+//!
+//! In the machine this table answers the comparisons: ADD is proven by the CPU row, SUB by
+//! [`crate::add`], the logic operations by [`crate::logic`] and the shifts by [`crate::shift`],
+//! all receiving on the same channel.
 //!
 //! Cells an operation does not use are constrained to zero. Results are computed by
 //! `keel_isa::AluOp::apply` (the executor's semantics); the constraints are tested against it on
@@ -100,12 +98,21 @@ impl AluOpcode {
     }
 }
 
+/// The operations the ALU table proves, in flag-column order: every code but the shifts
+/// ([`crate::shift`]).
+pub const OPS: &[AluOpcode] = AluOpcode::ALL.split_at(7).0;
+
+/// Whether the ALU table proves `op`.
+pub fn handles(op: AluOpcode) -> bool {
+    OPS.contains(&op)
+}
+
 /// Columns of an ALU row.
-pub const ALU_WIDTH: usize = 56;
+pub const ALU_WIDTH: usize = 32;
 /// Columns of an ALU port row (`op, a_lo, a_hi, b_lo, b_hi, c_lo, c_hi, active`).
 pub const ALU_PORT_WIDTH: usize = 8;
 
-const FLAGS: usize = 0; // 7 flags in AluOpcode::ALL order
+const FLAGS: usize = 0; // 7 flags in OPS order
 const A: usize = 7;
 const B: usize = 11;
 const C: usize = 15;
@@ -116,33 +123,12 @@ const SC: usize = 28;
 const B3_LOW: usize = 29;
 const C3_LOW: usize = 30;
 const EQ_SIGN: usize = 31;
-const SHIFT_FLAGS: usize = 32; // sll, srl, sra
-const R: usize = 35; // r0, r1, r2
-const QB: usize = 38; // q0, q1
-const H: usize = 40;
-const SEL: usize = 41; // 4 one-hot byte-shift selectors
-const POW: usize = 45;
-const RPOW: usize = 46;
-const LO: usize = 47;
-const HI: usize = 51;
-const FILL3: usize = 55;
-
-/// The flag column of operation `k` (in [`AluOpcode::ALL`] order).
-const fn flag_column(k: usize) -> usize {
-    if k < 7 {
-        FLAGS + k
-    } else {
-        SHIFT_FLAGS + k - 7
-    }
-}
 
 /// Column names of an ALU row, for mutation tests.
 pub const ALU_COLUMNS: [&str; ALU_WIDTH] = [
     "add", "sub", "xor", "or", "and", "slt", "sltu", "a0", "a1", "a2", "a3", "b0", "b1", "b2",
     "b3", "c0", "c1", "c2", "c3", "d0", "d1", "d2", "d3", "carry0", "carry1", "carry2", "carry3",
-    "sb", "sc", "b3_low", "c3_low", "eq_sign", "sll", "srl", "sra", "r0", "r1", "r2", "q0", "q1",
-    "h", "sel0", "sel1", "sel2", "sel3", "pow", "rpow", "lo0", "lo1", "lo2", "lo3", "hi0", "hi1",
-    "hi2", "hi3", "fill3",
+    "sb", "sc", "b3_low", "c3_low", "eq_sign",
 ];
 
 /// The little-endian bytes of a word.
@@ -164,14 +150,14 @@ pub struct AluTraces {
 }
 
 impl AluTraces {
-    /// Computes `b op c` for each operation (with `AluOp::apply`) and fills the tables.
+    /// Computes `b op c` for each operation (with `AluOp::apply`) and fills the tables; every
+    /// `op` must be one of [`OPS`] ([`handles`]).
     pub fn generate(ops: &[(AluOpcode, u32, u32)]) -> Self {
         let height = ops.len().next_power_of_two().max(4);
         let mut alu = vec![Val::ZERO; height * ALU_WIDTH];
-        // Padding rows: no operation, equal (zero) signs, no bit shift (2^0).
+        // Padding rows: no operation, equal (zero) signs.
         for row in alu.chunks_mut(ALU_WIDTH) {
             row[EQ_SIGN] = Val::ONE;
-            row[POW] = Val::ONE;
         }
         let mut port = AluPortRows::new(height);
         let mut counts = vec![[0u32; BYTES_MULTIPLICITIES]; 1 << 16];
@@ -184,8 +170,10 @@ impl AluTraces {
             results.push(a);
             let row = &mut alu[r * ALU_WIDTH..(r + 1) * ALU_WIDTH];
             let mut set = |col: usize, v: u32| row[col] = Val::from_u32(v);
-            let flag = AluOpcode::ALL.iter().position(|&o| o == op).expect("an op");
-            set(flag_column(flag), 1);
+            let Some(flag) = OPS.iter().position(|&o| o == op) else {
+                panic!("the ALU table does not prove {op:?}");
+            };
+            set(FLAGS + flag, 1);
             let (ab, bb, cb) = (bytes(a), bytes(b), bytes(c));
             for i in 0..4 {
                 set(A + i, ab[i]);
@@ -214,17 +202,18 @@ impl AluTraces {
             for (i, &d) in db.iter().enumerate() {
                 set(D + i, d);
             }
-            let (sb, sc) = match op {
-                AluOpcode::Slt => (bb[3] >> 7, cb[3] >> 7),
-                AluOpcode::Sra => (bb[3] >> 7, 0),
-                _ => (0, 0),
+            let slt = op == AluOpcode::Slt;
+            let (sb, sc) = if slt {
+                (bb[3] >> 7, cb[3] >> 7)
+            } else {
+                (0, 0)
             };
             set(SB, sb);
             set(SC, sc);
-            let (b3_low, c3_low) = match op {
-                AluOpcode::Slt => (bb[3] & 0x7f, cb[3] & 0x7f),
-                AluOpcode::Sra => (bb[3] & 0x7f, 0),
-                _ => (0, 0),
+            let (b3_low, c3_low) = if slt {
+                (bb[3] & 0x7f, cb[3] & 0x7f)
+            } else {
+                (0, 0)
             };
             set(B3_LOW, b3_low);
             set(C3_LOW, c3_low);
@@ -245,34 +234,8 @@ impl AluTraces {
                 pair(db[0], db[1], &mut counts);
                 pair(db[2], db[3], &mut counts);
             }
-            if matches!(op, AluOpcode::Slt | AluOpcode::Sra) {
+            if slt {
                 pair(2 * b3_low, 2 * c3_low, &mut counts);
-            }
-            if matches!(op, AluOpcode::Sll | AluOpcode::Srl | AluOpcode::Sra) {
-                let s = cb[0] & 31;
-                let (r, q, h) = (s & 7, s >> 3, cb[0] >> 5);
-                for k in 0..3 {
-                    set(R + k, (r >> k) & 1);
-                }
-                set(QB, q & 1);
-                set(QB + 1, q >> 1);
-                set(H, h);
-                set(SEL + q as usize, 1);
-                let pow = 1u32 << r;
-                let rpow = 256 >> r;
-                set(POW, pow);
-                set(RPOW, rpow);
-                let factor = if op == AluOpcode::Sll { pow } else { rpow };
-                for (i, &byte) in bb.iter().enumerate() {
-                    let product = byte * factor;
-                    set(LO + i, product & 0xff);
-                    set(HI + i, product >> 8);
-                    pair(product & 0xff, product >> 8, &mut counts);
-                }
-                if op == AluOpcode::Sra {
-                    set(FILL3, sb * (256 - rpow));
-                }
-                pair(h, 32 * h, &mut counts);
             }
             if let Some(k) = crate::fixed::byte_op_column(op) {
                 for i in 0..4 {
@@ -349,13 +312,12 @@ pub(crate) fn receive_request<AB: PermutationAirBuilder + InteractionBuilder>(
 pub(crate) fn eval_alu<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
     let l: Vec<AB::Var> = builder.main().current_slice().to_vec();
     let e = |i: usize| -> AB::Expr { l[i].into() };
-    let [add, sub, xor, or, and, slt, sltu, sll, srl, sra] =
-        std::array::from_fn(|k| e(flag_column(k)));
-    let active = (0..AluOpcode::ALL.len())
-        .map(|k| e(flag_column(k)))
+    let [add, sub, xor, or, and, slt, sltu] = std::array::from_fn(|k| e(FLAGS + k));
+    let active = (0..OPS.len())
+        .map(|k| e(FLAGS + k))
         .fold(AB::Expr::ZERO, |acc, f| acc + f);
-    for k in 0..AluOpcode::ALL.len() {
-        builder.assert_bool(l[flag_column(k)]);
+    for k in 0..OPS.len() {
+        builder.assert_bool(l[FLAGS + k]);
     }
     builder.assert_bool(active.clone());
     let cmp = slt.clone() + sltu.clone();
@@ -391,8 +353,7 @@ pub(crate) fn eval_alu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
         AB::Expr::ONE - e(SB) - e(SC) + two * e(SB) * e(SC),
     );
     let high = AB::Expr::from_u32(128);
-    let signed = slt.clone() + sra.clone();
-    builder.assert_zero(signed.clone() * (e(B + 3) - high.clone() * e(SB) - e(B3_LOW)));
+    builder.assert_zero(slt.clone() * (e(B + 3) - high.clone() * e(SB) - e(B3_LOW)));
     builder.assert_zero(slt.clone() * (e(C + 3) - high * e(SC) - e(C3_LOW)));
     let lt = e(SB) - e(SB) * e(SC) + e(EQ_SIGN) * e(CARRY + 3);
     builder.assert_zero(slt.clone() * (e(A) - lt));
@@ -404,18 +365,9 @@ pub(crate) fn eval_alu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
         builder.assert_zero((AB::Expr::ONE - cmp.clone()) * e(D + i));
         builder.assert_zero((AB::Expr::ONE - arith.clone()) * e(CARRY + i));
     }
-    for c in [SC, C3_LOW] {
+    for c in [SB, SC, B3_LOW, C3_LOW] {
         builder.assert_zero((AB::Expr::ONE - slt.clone()) * e(c));
     }
-    for c in [SB, B3_LOW] {
-        builder.assert_zero((AB::Expr::ONE - signed.clone()) * e(c));
-    }
-    let shift = sll.clone() + srl.clone() + sra.clone();
-    // (`pow` is 1 on other rows: its constraint below holds on every row.)
-    for c in (R..=FILL3).filter(|&c| c != POW) {
-        builder.assert_zero((AB::Expr::ONE - shift.clone()) * e(c));
-    }
-    builder.assert_zero((AB::Expr::ONE - sra.clone()) * e(FILL3));
 
     // Byte ranges.
     let pairs = LookupBus::new(BYTE_PAIR_BUS);
@@ -435,86 +387,8 @@ pub(crate) fn eval_alu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     pairs.lookup_key(
         builder,
         [two.clone() * e(B3_LOW), two * e(C3_LOW)],
-        flag_count(signed),
+        flag_count(slt),
     );
-
-    // Shifts.
-    for k in 0..3 {
-        builder.assert_bool(l[R + k]);
-    }
-    builder.assert_bool(l[QB]);
-    builder.assert_bool(l[QB + 1]);
-    let amount = e(R)
-        + AB::Expr::from_u32(2) * e(R + 1)
-        + AB::Expr::from_u32(4) * e(R + 2)
-        + AB::Expr::from_u32(8) * e(QB)
-        + AB::Expr::from_u32(16) * e(QB + 1)
-        + AB::Expr::from_u32(32) * e(H);
-    builder.assert_zero(shift.clone() * (e(C) - amount));
-    pairs.lookup_key(
-        builder,
-        [e(H), AB::Expr::from_u32(32) * e(H)],
-        flag_count(shift.clone()),
-    );
-    let (q0, q1) = (e(QB), e(QB + 1));
-    let one = AB::Expr::ONE;
-    let selectors = [
-        (one.clone() - q0.clone()) * (one.clone() - q1.clone()),
-        q0.clone() * (one.clone() - q1.clone()),
-        (one.clone() - q0.clone()) * q1.clone(),
-        q0 * q1,
-    ];
-    for (k, sel) in selectors.into_iter().enumerate() {
-        builder.assert_zero(shift.clone() * (e(SEL + k) - sel));
-    }
-    let pow = (one.clone() + e(R))
-        * (one.clone() + AB::Expr::from_u32(3) * e(R + 1))
-        * (one.clone() + AB::Expr::from_u32(15) * e(R + 2));
-    builder.assert_eq(e(POW), pow);
-    builder.assert_zero(shift.clone() * (e(RPOW) * e(POW) - byte.clone()));
-    let right = srl.clone() + sra.clone();
-    for i in 0..4 {
-        builder.assert_zero(
-            e(B + i) * sll.clone() * e(POW) + e(B + i) * right.clone() * e(RPOW)
-                - shift.clone() * (e(LO + i) + byte.clone() * e(HI + i)),
-        );
-        pairs.lookup_key(builder, [e(LO + i), e(HI + i)], flag_count(shift.clone()));
-    }
-    builder.assert_zero(sra.clone() * (e(FILL3) - e(SB) * (byte.clone() - e(RPOW))));
-    // Left: t_i = lo_i + hi_{i-1}; a_j = t_{j-k} for the selected k, 0 below.
-    let t = |i: usize| -> AB::Expr {
-        if i == 0 {
-            e(LO)
-        } else {
-            e(LO + i) + e(HI + i - 1)
-        }
-    };
-    // Right: u_i = hi_i + lo_{i+1}, u_3 = hi_3 + fill; bytes above 3 are the sign fill.
-    let u = |i: usize| -> AB::Expr {
-        if i < 3 {
-            e(HI + i) + e(LO + i + 1)
-        } else {
-            e(HI + 3) + e(FILL3)
-        }
-    };
-    let sign_byte = AB::Expr::from_u32(255) * e(SB);
-    for j in 0..4 {
-        let left = (0..=j)
-            .map(|k| e(SEL + k) * t(j - k))
-            .fold(AB::Expr::ZERO, |acc, x| acc + x);
-        builder.assert_zero(sll.clone() * (e(A + j) - left));
-        let shifted = (0..4)
-            .map(|k| {
-                let source = if j + k <= 3 {
-                    u(j + k)
-                } else {
-                    sign_byte.clone()
-                };
-                e(SEL + k) * source
-            })
-            .fold(AB::Expr::ZERO, |acc, x| acc + x);
-        builder.assert_zero(right.clone() * (e(A + j) - shifted));
-    }
 
     // Logic.
     let logic_op = AB::Expr::from_u32(AluOpcode::Xor as u32) * xor.clone()
@@ -530,8 +404,10 @@ pub(crate) fn eval_alu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     }
 
     // The request.
-    let op = (0..AluOpcode::ALL.len())
-        .map(|k| AB::Expr::from_u32(AluOpcode::ALL[k] as u32) * e(flag_column(k)))
+    let op = OPS
+        .iter()
+        .enumerate()
+        .map(|(k, code)| AB::Expr::from_u32(*code as u32) * e(FLAGS + k))
         .fold(AB::Expr::ZERO, |acc, t| acc + t);
     let word = |base: usize| std::array::from_fn(|i| e(base + i));
     receive_request(builder, op, [word(A), word(B), word(C)], active);

@@ -6,7 +6,7 @@
 //! - [`memory`]: registers and memory as one keyed store whose every read sees the last write
 //!   (offline memory checking on a LogUp multiset bus with range-checked timestamps), the
 //!   committed image and the mapped segments with their permissions;
-//! - [`alu`], [`add`], [`logic`], [`mul`], [`div`]: the operations the CPU requests;
+//! - [`alu`], [`add`], [`logic`], [`shift`], [`mul`], [`div`]: the operations the CPU requests;
 //! - [`halt`], [`input`]: the end of the run (exit code, public-values digest) and input reads;
 //! - [`fixed`]: the 16-bit range table and the byte table (pairs, AND/OR/XOR);
 //! - [`trace`]: traces from an execution record; [`rv32im`]: prove, verify, program id.
@@ -27,6 +27,7 @@ pub mod memory;
 pub mod mul;
 pub mod program;
 pub mod rv32im;
+pub mod shift;
 pub mod trace;
 
 use alu::{ALU_PORT_WIDTH, ALU_WIDTH};
@@ -60,6 +61,8 @@ pub enum MachineAir {
     Add,
     /// One XOR, OR or AND per row.
     Logic,
+    /// One SLL, SRL or SRA per row.
+    Shift,
     /// One ALU request per row (stand-in for the CPU's requests).
     AluPort,
     /// One MUL/MULH/MULHSU/MULHU per row.
@@ -87,6 +90,7 @@ impl<F: PrimeCharacteristicRing + Send + Sync + Clone> BaseAir<F> for MachineAir
             MachineAir::Alu => ALU_WIDTH,
             MachineAir::Add => add::ADD_WIDTH,
             MachineAir::Logic => logic::LOGIC_WIDTH,
+            MachineAir::Shift => shift::SHIFT_WIDTH,
             MachineAir::AluPort => ALU_PORT_WIDTH,
             MachineAir::Mul => mul::MUL_WIDTH,
             MachineAir::Div => div::DIV_WIDTH,
@@ -136,6 +140,7 @@ impl<AB: PermutationAirBuilder + InteractionBuilder> Air<AB> for MachineAir {
             MachineAir::Alu => alu::eval_alu(builder),
             MachineAir::Add => add::eval_add(builder),
             MachineAir::Logic => logic::eval_logic(builder),
+            MachineAir::Shift => shift::eval_shift(builder),
             MachineAir::AluPort => alu::eval_alu_port(builder),
             MachineAir::Mul => mul::eval_mul(builder),
             MachineAir::Div => div::eval_div(builder),

@@ -447,6 +447,22 @@ fn alu_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
     ops
 }
 
+/// Sets the result of row 0 of an operation table (table 1 of `statement`, its port table 2) to
+/// the limbs `wrong` (bytes, or not bytes), in the table's `a0..a3` columns and in the request.
+fn forge_byte_result(statement: &mut Statement, names: &[&str], wrong: [u32; 4]) {
+    for (i, &byte) in wrong.iter().enumerate() {
+        set(
+            &mut statement.traces[1],
+            0,
+            col(names, &format!("a{i}")),
+            Val::from_u32(byte),
+        );
+    }
+    let port = &mut statement.traces[2];
+    set(port, 0, 1, Val::from_u32(wrong[0] + 256 * wrong[1]));
+    set(port, 0, 2, Val::from_u32(wrong[2] + 256 * wrong[3]));
+}
+
 /// Each result is what the ISA computes for its operation (`isa` maps a table's opcode to it).
 fn assert_isa_results<Op: Copy + std::fmt::Debug>(
     ops: &[(Op, u32, u32)],
@@ -459,9 +475,17 @@ fn assert_isa_results<Op: Copy + std::fmt::Debug>(
     }
 }
 
+/// [`alu_ops`] of the operations the ALU table proves.
+fn general_alu_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
+    alu_ops(seed, random)
+        .into_iter()
+        .filter(|&(op, _, _)| crate::alu::handles(op))
+        .collect()
+}
+
 #[test]
 fn alu_results_match_the_isa_and_verify() {
-    let ops = alu_ops(1, 8);
+    let ops = general_alu_ops(1, 8);
     let traces = AluTraces::generate(&ops);
     assert_isa_results(&ops, &traces.results, AluOpcode::isa);
     prove_and_verify(&alu_statement(&traces)).unwrap();
@@ -478,25 +502,16 @@ fn wrong_alu_results_are_rejected() {
         (AluOpcode::Sltu, 0xffff_ffff, 1, 1),
         (AluOpcode::And, 0xf0f0, 0xff00, 0xf100),
         (AluOpcode::Xor, 3, 5, 7),
-        (AluOpcode::Sll, 1, 33, 4),
-        (AluOpcode::Srl, 0x8000_0000, 4, 0xf800_0000),
-        (AluOpcode::Sra, 0x8000_0000, 4, 0x0800_0000),
     ] {
         let honest = AluTraces::generate(&[(op, b, c)]);
         assert_ne!(honest.results[0], wrong);
         prove_and_verify(&alu_statement(&honest)).unwrap();
         let mut forged = alu_statement(&honest);
-        let wb = wrong.to_le_bytes();
-        for (i, &byte) in wb.iter().enumerate() {
-            set(
-                &mut forged.traces[ALU],
-                0,
-                col(&ALU_COLUMNS, &format!("a{i}")),
-                Val::from_u8(byte),
-            );
-        }
-        set(&mut forged.traces[2], 0, 1, Val::from_u32(wrong & 0xffff));
-        set(&mut forged.traces[2], 0, 2, Val::from_u32(wrong >> 16));
+        forge_byte_result(
+            &mut forged,
+            &ALU_COLUMNS,
+            wrong.to_le_bytes().map(u32::from),
+        );
         assert!(
             prove_and_verify(&forged).is_err(),
             "{op:?} {b:#x} {c:#x} = {wrong:#x}"
@@ -507,7 +522,7 @@ fn wrong_alu_results_are_rejected() {
 /// Each ALU column, in rows of several operations, +1 or a random amount: rejected.
 #[test]
 fn mutation_harness_alu() {
-    let ops = alu_ops(2, 1);
+    let ops = general_alu_ops(2, 1);
     let traces = AluTraces::generate(&ops);
     prove_and_verify(&alu_statement(&traces)).unwrap();
     let mut rng = SmallRng::seed_from_u64(7);
@@ -724,26 +739,7 @@ fn wrong_logic_results_are_rejected() {
         let claimed = wrong[0] + 256 * wrong[1] + 65536 * (wrong[2] + 256 * wrong[3]);
         assert!(wrong.iter().any(|&x| x > 255) || claimed != honest.results[0]);
         let mut forged = logic_statement(&honest);
-        for (i, &byte) in wrong.iter().enumerate() {
-            set(
-                &mut forged.traces[LOGIC],
-                0,
-                col(&LOGIC_COLUMNS, &format!("a{i}")),
-                Val::from_u32(byte),
-            );
-        }
-        set(
-            &mut forged.traces[2],
-            0,
-            1,
-            Val::from_u32(wrong[0] + 256 * wrong[1]),
-        );
-        set(
-            &mut forged.traces[2],
-            0,
-            2,
-            Val::from_u32(wrong[2] + 256 * wrong[3]),
-        );
+        forge_byte_result(&mut forged, &LOGIC_COLUMNS, wrong);
         assert!(
             prove_and_verify(&forged).is_err(),
             "{op:?} {b:#x} {c:#x} = {wrong:?}"
@@ -760,6 +756,110 @@ fn mutation_harness_logic() {
     let traces = LogicTraces::generate(&ops);
     let tried = sweep_columns(&logic_statement(&traces), LOGIC, &LOGIC_COLUMNS, &rows, 17);
     eprintln!("logic mutation harness: {tried} single-cell mutations, all rejected");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shifts
+// ---------------------------------------------------------------------------------------------
+
+use crate::shift::{ShiftTraces, SHIFT_COLUMNS};
+
+const SHIFT: usize = 1;
+
+fn shift_statement(t: &ShiftTraces) -> Statement {
+    Statement {
+        airs: vec![MachineAir::Bytes, MachineAir::Shift, MachineAir::AluPort],
+        traces: vec![t.bytes.clone(), t.shift.clone(), t.port.clone()],
+    }
+}
+
+fn shift_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
+    alu_ops(seed, random)
+        .into_iter()
+        .filter(|&(op, _, _)| crate::shift::handles(op))
+        .collect()
+}
+
+/// Every amount 0..64 and amounts with high bits set, on edge and random words.
+#[test]
+fn shift_results_match_the_isa_and_verify() {
+    let mut ops = shift_ops(9, 8);
+    let mut rng = SmallRng::seed_from_u64(9);
+    for op in crate::shift::OPS {
+        for amount in 0..64 {
+            ops.push((op, rng.random(), amount));
+        }
+        ops.push((op, 0x8765_4321, 0xffff_ffe7));
+        ops.push((op, 0x8765_4321, 0x0001_0107));
+    }
+    let traces = ShiftTraces::generate(&ops);
+    assert_isa_results(&ops, &traces.results, AluOpcode::isa);
+    prove_and_verify(&shift_statement(&traces)).unwrap();
+}
+
+/// A wrong result claimed consistently by the shift row and the request is rejected: the amount
+/// not taken mod 32, a logical shift answered for an arithmetic one and back, a bit lost, and a
+/// result "byte" of 256 with its neighbour one less (the right halves on the bus).
+#[test]
+fn wrong_shift_results_are_rejected() {
+    let limbs = |w: u32| w.to_le_bytes().map(u32::from);
+    let cases: Vec<(AluOpcode, u32, u32, [u32; 4])> = vec![
+        (AluOpcode::Sll, 1, 33, limbs(4)),
+        (AluOpcode::Sll, 0x8000_0001, 1, limbs(3)),
+        (AluOpcode::Srl, 0x8000_0000, 4, limbs(0xf800_0000)),
+        (AluOpcode::Sra, 0x8000_0000, 4, limbs(0x0800_0000)),
+        (AluOpcode::Srl, 0x0000_0300, 8, limbs(0x0000_0001)),
+        // 0x100 >> 0 = 0x100, written as the "bytes" (0x100, 0): the right word on the bus.
+        (AluOpcode::Srl, 0x100, 0, [0x100, 0, 0, 0]),
+    ];
+    for (op, b, c, wrong) in cases {
+        let honest = ShiftTraces::generate(&[(op, b, c)]);
+        prove_and_verify(&shift_statement(&honest)).unwrap();
+        let claimed = wrong[0] + 256 * wrong[1] + 65536 * (wrong[2] + 256 * wrong[3]);
+        assert!(wrong.iter().any(|&x| x > 255) || claimed != honest.results[0]);
+        let mut forged = shift_statement(&honest);
+        forge_byte_result(&mut forged, &SHIFT_COLUMNS, wrong);
+        assert!(
+            prove_and_verify(&forged).is_err(),
+            "{op:?} {b:#x} {c:#x} = {wrong:?}"
+        );
+    }
+}
+
+/// The amount decomposed another way: `c = 5` read as `h = 5/32` and no bits — a shift by 0
+/// (`32h = 5` is a byte and every equation holds over the field). Every byte pair is accounted
+/// for in the byte table as for an honest shift by 0, except `(h, 0)`, which is no byte pair: the
+/// range lookup of `h` alone rejects it.
+#[test]
+fn shift_amount_high_bits_are_small() {
+    let (b, c) = (0xff00u32, 5u32);
+    let honest = ShiftTraces::generate(&[(AluOpcode::Srl, b, c)]);
+    prove_and_verify(&shift_statement(&honest)).unwrap();
+    // The rows of a shift by 0, with the request's amount kept at 5.
+    let by_zero = ShiftTraces::generate(&[(AluOpcode::Srl, b, 0)]);
+    let mut forged = shift_statement(&by_zero);
+    set(&mut forged.traces[2], 0, 5, Val::from_u32(c));
+    let h = Val::from_u32(c) * Val::from_u32(32).inverse();
+    set(&mut forged.traces[SHIFT], 0, col(&SHIFT_COLUMNS, "h"), h);
+    // (c1, 32h) is now (0, 5) instead of (0, 0); (h, 0) stays counted as (0, 0).
+    let bytes = &mut forged.traces[0];
+    set(bytes, 0, 0, get(bytes, 0, 0) - Val::ONE);
+    set(bytes, c as usize, 0, get(bytes, c as usize, 0) + Val::ONE);
+    assert!(prove_and_verify(&forged).is_err());
+}
+
+/// Each shift column, in rows of every operation and in a padding row, +1 or a random amount:
+/// rejected.
+#[test]
+fn mutation_harness_shift() {
+    // A negative SRA with a bit and a byte shift, a random row and a padding row.
+    let mut ops = vec![(AluOpcode::Sra, 0x9234_5678, 11)];
+    ops.extend(shift_ops(10, 2));
+    let mut rows = harness_rows(&mut ops, (AluOpcode::Sra, 0x8000_1234, 13), 19);
+    rows[0] = 0;
+    let traces = ShiftTraces::generate(&ops);
+    let tried = sweep_columns(&shift_statement(&traces), SHIFT, &SHIFT_COLUMNS, &rows, 19);
+    eprintln!("shift mutation harness: {tried} single-cell mutations, all rejected");
 }
 
 // ---------------------------------------------------------------------------------------------

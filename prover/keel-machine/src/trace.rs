@@ -26,6 +26,7 @@ use crate::memory::{
 };
 use crate::mul::{MulOpcode, MulTraces};
 use crate::program::{InstrClass, ProgramError, ProgramTable};
+use crate::shift::ShiftTraces;
 use crate::MachineAir;
 
 /// The most cycles one proof covers (one segment): 2^22 − 3 clock values, one per instruction
@@ -106,8 +107,10 @@ pub mod table {
     pub const ADD: usize = 11;
     /// The logic table (XOR, OR, AND).
     pub const LOGIC: usize = 12;
+    /// The shift table (SLL, SRL, SRA).
+    pub const SHIFT: usize = 13;
     /// Number of tables.
-    pub const COUNT: usize = 13;
+    pub const COUNT: usize = 14;
 }
 
 /// The program-dependent tables of `program` (program table, memory image): everything the
@@ -129,6 +132,7 @@ pub fn program_airs(program: &Program) -> Result<Vec<MachineAir>, TraceError> {
         MachineAir::Input,
         MachineAir::Add,
         MachineAir::Logic,
+        MachineAir::Shift,
     ])
 }
 
@@ -367,6 +371,7 @@ fn generate_checked(
     let mut alu_ops: Vec<(AluOpcode, u32, u32)> = Vec::new();
     let mut add_ops: Vec<(AluOpcode, u32, u32)> = Vec::new();
     let mut logic_ops: Vec<(AluOpcode, u32, u32)> = Vec::new();
+    let mut shift_ops: Vec<(AluOpcode, u32, u32)> = Vec::new();
     let mut mul_ops: Vec<(MulOpcode, u32, u32)> = Vec::new();
     let mut div_ops: Vec<(DivOpcode, u32, u32)> = Vec::new();
     let mut request = |op: AluOp, b: u32, c: u32| -> u32 {
@@ -377,6 +382,8 @@ fn generate_checked(
                 add_ops.push((o, b, c));
             } else if crate::logic::handles(o) {
                 logic_ops.push((o, b, c));
+            } else if crate::shift::handles(o) {
+                shift_ops.push((o, b, c));
             } else {
                 alu_ops.push((o, b, c));
             }
@@ -751,6 +758,7 @@ fn generate_checked(
     let alu = AluTraces::generate(&alu_ops);
     let add = AddTraces::generate(&add_ops);
     let logic = LogicTraces::generate(&logic_ops);
+    let shift = ShiftTraces::generate(&shift_ops);
     let mul = MulTraces::generate(&mul_ops);
     let div = DivTraces::generate(&div_ops);
     // Every image word needs its boundary row (the image table sends each exactly once), touched
@@ -763,7 +771,13 @@ fn generate_checked(
         return Err(MemoryError::Unmapped(key).into());
     }
     let mut bytes_trace = crate::alu::pair_multiplicities(&pairs);
-    for m in [&alu.bytes, &mul.bytes, &div.bytes, &logic.bytes] {
+    for m in [
+        &alu.bytes,
+        &mul.bytes,
+        &div.bytes,
+        &logic.bytes,
+        &shift.bytes,
+    ] {
         add_multiplicities(&mut bytes_trace, m, BYTES_MULTIPLICITIES);
     }
     let mut range16 = range16_trace(&range.0);
@@ -784,6 +798,7 @@ fn generate_checked(
         input_trace(&input_rows),
         add.add,
         logic.logic,
+        shift.shift,
     ];
     let mut pvs = vec![vec![]; table::COUNT];
     pvs[table::HALT] = public_values;
