@@ -463,6 +463,28 @@ fn forge_byte_result(statement: &mut Statement, names: &[&str], wrong: [u32; 4])
     set(port, 0, 2, Val::from_u32(wrong[2] + 256 * wrong[3]));
 }
 
+/// For each case `(op, b, c, wrong)`: the honest one-operation statement (`statement_of`, with
+/// its result) verifies, and the same with the result limbs set to `wrong` (another word, or
+/// limbs that are not bytes) in the table and the request is rejected.
+fn assert_forged_results_rejected(
+    cases: &[(AluOpcode, u32, u32, [u32; 4])],
+    names: &[&str],
+    statement_of: impl Fn((AluOpcode, u32, u32)) -> (Statement, u32),
+) {
+    for &(op, b, c, wrong) in cases {
+        let (honest, result) = statement_of((op, b, c));
+        prove_and_verify(&honest).unwrap();
+        let claimed = wrong[0] + 256 * wrong[1] + 65536 * (wrong[2] + 256 * wrong[3]);
+        assert!(wrong.iter().any(|&x| x > 255) || claimed != result);
+        let mut forged = honest;
+        forge_byte_result(&mut forged, names, wrong);
+        assert!(
+            prove_and_verify(&forged).is_err(),
+            "{op:?} {b:#x} {c:#x} = {wrong:?}"
+        );
+    }
+}
+
 /// Each result is what the ISA computes for its operation (`isa` maps a table's opcode to it).
 fn assert_isa_results<Op: Copy + std::fmt::Debug>(
     ops: &[(Op, u32, u32)],
@@ -475,17 +497,17 @@ fn assert_isa_results<Op: Copy + std::fmt::Debug>(
     }
 }
 
-/// [`alu_ops`] of the operations the ALU table proves.
-fn general_alu_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
+/// [`alu_ops`] of the operations a table proves (`handles`).
+fn ops_for(handles: fn(AluOpcode) -> bool, seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
     alu_ops(seed, random)
         .into_iter()
-        .filter(|&(op, _, _)| crate::alu::handles(op))
+        .filter(|&(op, _, _)| handles(op))
         .collect()
 }
 
 #[test]
 fn alu_results_match_the_isa_and_verify() {
-    let ops = general_alu_ops(1, 8);
+    let ops = ops_for(crate::alu::handles, 1, 8);
     let traces = AluTraces::generate(&ops);
     assert_isa_results(&ops, &traces.results, AluOpcode::isa);
     prove_and_verify(&alu_statement(&traces)).unwrap();
@@ -522,7 +544,7 @@ fn wrong_alu_results_are_rejected() {
 /// Each ALU column, in rows of several operations, +1 or a random amount: rejected.
 #[test]
 fn mutation_harness_alu() {
-    let ops = general_alu_ops(2, 1);
+    let ops = ops_for(crate::alu::handles, 2, 1);
     let traces = AluTraces::generate(&ops);
     prove_and_verify(&alu_statement(&traces)).unwrap();
     let mut rng = SmallRng::seed_from_u64(7);
@@ -614,9 +636,8 @@ fn add_statement(t: &AddTraces) -> Statement {
 
 /// ADD and SUB over edge operands (every carry and borrow pattern) and random ones.
 fn add_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
-    alu_ops(seed, random)
+    ops_for(crate::add::handles, seed, random)
         .into_iter()
-        .filter(|&(op, _, _)| crate::add::handles(op))
         .chain([
             (AluOpcode::Add, 0xffff, 1),
             (AluOpcode::Add, 0xffff_ffff, 0xffff_ffff),
@@ -703,16 +724,9 @@ fn logic_statement(t: &LogicTraces) -> Statement {
     }
 }
 
-fn logic_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
-    alu_ops(seed, random)
-        .into_iter()
-        .filter(|&(op, _, _)| crate::logic::handles(op))
-        .collect()
-}
-
 #[test]
 fn logic_results_match_the_isa_and_verify() {
-    let ops = logic_ops(7, 8);
+    let ops = ops_for(crate::logic::handles, 7, 8);
     let traces = LogicTraces::generate(&ops);
     assert_isa_results(&ops, &traces.results, AluOpcode::isa);
     prove_and_verify(&logic_statement(&traces)).unwrap();
@@ -733,25 +747,17 @@ fn wrong_logic_results_are_rejected() {
         // word on the bus, a limb that is not a byte.
         (AluOpcode::Or, 0x0100, 0x00ff, [0x1ff, 0, 0, 0]),
     ];
-    for (op, b, c, wrong) in cases {
-        let honest = LogicTraces::generate(&[(op, b, c)]);
-        prove_and_verify(&logic_statement(&honest)).unwrap();
-        let claimed = wrong[0] + 256 * wrong[1] + 65536 * (wrong[2] + 256 * wrong[3]);
-        assert!(wrong.iter().any(|&x| x > 255) || claimed != honest.results[0]);
-        let mut forged = logic_statement(&honest);
-        forge_byte_result(&mut forged, &LOGIC_COLUMNS, wrong);
-        assert!(
-            prove_and_verify(&forged).is_err(),
-            "{op:?} {b:#x} {c:#x} = {wrong:?}"
-        );
-    }
+    assert_forged_results_rejected(&cases, &LOGIC_COLUMNS, |op| {
+        let t = LogicTraces::generate(&[op]);
+        (logic_statement(&t), t.results[0])
+    });
 }
 
 /// Each logic column, in rows of every operation and in a padding row, +1 or a random amount:
 /// rejected.
 #[test]
 fn mutation_harness_logic() {
-    let mut ops = logic_ops(8, 2);
+    let mut ops = ops_for(crate::logic::handles, 8, 2);
     let rows = harness_rows(&mut ops, (AluOpcode::And, 3, 6), 17);
     let traces = LogicTraces::generate(&ops);
     let tried = sweep_columns(&logic_statement(&traces), LOGIC, &LOGIC_COLUMNS, &rows, 17);
@@ -773,17 +779,10 @@ fn shift_statement(t: &ShiftTraces) -> Statement {
     }
 }
 
-fn shift_ops(seed: u64, random: usize) -> Vec<(AluOpcode, u32, u32)> {
-    alu_ops(seed, random)
-        .into_iter()
-        .filter(|&(op, _, _)| crate::shift::handles(op))
-        .collect()
-}
-
 /// Every amount 0..64 and amounts with high bits set, on edge and random words.
 #[test]
 fn shift_results_match_the_isa_and_verify() {
-    let mut ops = shift_ops(9, 8);
+    let mut ops = ops_for(crate::shift::handles, 9, 8);
     let mut rng = SmallRng::seed_from_u64(9);
     for op in crate::shift::OPS {
         for amount in 0..64 {
@@ -812,18 +811,10 @@ fn wrong_shift_results_are_rejected() {
         // 0x100 >> 0 = 0x100, written as the "bytes" (0x100, 0): the right word on the bus.
         (AluOpcode::Srl, 0x100, 0, [0x100, 0, 0, 0]),
     ];
-    for (op, b, c, wrong) in cases {
-        let honest = ShiftTraces::generate(&[(op, b, c)]);
-        prove_and_verify(&shift_statement(&honest)).unwrap();
-        let claimed = wrong[0] + 256 * wrong[1] + 65536 * (wrong[2] + 256 * wrong[3]);
-        assert!(wrong.iter().any(|&x| x > 255) || claimed != honest.results[0]);
-        let mut forged = shift_statement(&honest);
-        forge_byte_result(&mut forged, &SHIFT_COLUMNS, wrong);
-        assert!(
-            prove_and_verify(&forged).is_err(),
-            "{op:?} {b:#x} {c:#x} = {wrong:?}"
-        );
-    }
+    assert_forged_results_rejected(&cases, &SHIFT_COLUMNS, |op| {
+        let t = ShiftTraces::generate(&[op]);
+        (shift_statement(&t), t.results[0])
+    });
 }
 
 /// The amount decomposed another way: `c = 5` read as `h = 5/32` and no bits — a shift by 0
@@ -854,7 +845,7 @@ fn shift_amount_high_bits_are_small() {
 fn mutation_harness_shift() {
     // A negative SRA with a bit and a byte shift, a random row and a padding row.
     let mut ops = vec![(AluOpcode::Sra, 0x9234_5678, 11)];
-    ops.extend(shift_ops(10, 2));
+    ops.extend(ops_for(crate::shift::handles, 10, 2));
     let mut rows = harness_rows(&mut ops, (AluOpcode::Sra, 0x8000_1234, 13), 19);
     rows[0] = 0;
     let traces = ShiftTraces::generate(&ops);
