@@ -308,18 +308,32 @@ pub(crate) fn receive_request<AB: PermutationAirBuilder + InteractionBuilder>(
     ALU_BUS.receive(builder, message, flag_count(active));
 }
 
+/// The one-hot operation flags `l[first..first + ops.len()]` of an operation table: asserts
+/// each flag and their sum boolean, and returns `(active, op)` — the sum, and the code of the
+/// flagged operation (0 on a row with no flag).
+pub(crate) fn operation_flags<AB: AirBuilder>(
+    builder: &mut AB,
+    l: &[AB::Var],
+    first: usize,
+    ops: &[AluOpcode],
+) -> (AB::Expr, AB::Expr) {
+    let mut active = AB::Expr::ZERO;
+    let mut op = AB::Expr::ZERO;
+    for (k, code) in ops.iter().enumerate() {
+        builder.assert_bool(l[first + k]);
+        active += l[first + k].into();
+        op += AB::Expr::from_u32(*code as u32) * l[first + k].into();
+    }
+    builder.assert_bool(active.clone());
+    (active, op)
+}
+
 /// The ALU table (see the module documentation).
 pub(crate) fn eval_alu<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
     let l: Vec<AB::Var> = builder.main().current_slice().to_vec();
     let e = |i: usize| -> AB::Expr { l[i].into() };
     let [add, sub, xor, or, and, slt, sltu] = std::array::from_fn(|k| e(FLAGS + k));
-    let active = (0..OPS.len())
-        .map(|k| e(FLAGS + k))
-        .fold(AB::Expr::ZERO, |acc, f| acc + f);
-    for k in 0..OPS.len() {
-        builder.assert_bool(l[FLAGS + k]);
-    }
-    builder.assert_bool(active.clone());
+    let (active, op) = operation_flags(builder, &l, FLAGS, OPS);
     let cmp = slt.clone() + sltu.clone();
 
     // The adder.
@@ -404,11 +418,6 @@ pub(crate) fn eval_alu<AB: PermutationAirBuilder + InteractionBuilder>(builder: 
     }
 
     // The request.
-    let op = OPS
-        .iter()
-        .enumerate()
-        .map(|(k, code)| AB::Expr::from_u32(*code as u32) * e(FLAGS + k))
-        .fold(AB::Expr::ZERO, |acc, t| acc + t);
     let word = |base: usize| std::array::from_fn(|i| e(base + i));
     receive_request(builder, op, [word(A), word(B), word(C)], active);
 }

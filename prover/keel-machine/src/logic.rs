@@ -15,7 +15,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{InteractionBuilder, LookupBus};
 use p3_matrix::dense::RowMajorMatrix;
 
-use crate::alu::{bytes, receive_request, AluOpcode, AluPortRows, BYTE_OP_BUS};
+use crate::alu::{bytes, operation_flags, receive_request, AluOpcode, AluPortRows, BYTE_OP_BUS};
 use crate::fixed::{byte_op_column, bytes_trace, BYTES_MULTIPLICITIES};
 use crate::flag_count;
 
@@ -93,14 +93,7 @@ impl LogicTraces {
 pub(crate) fn eval_logic<AB: PermutationAirBuilder + InteractionBuilder>(builder: &mut AB) {
     let l: Vec<AB::Var> = builder.main().current_slice().to_vec();
     let e = |i: usize| -> AB::Expr { l[i].into() };
-    let mut active = AB::Expr::ZERO;
-    let mut op = AB::Expr::ZERO;
-    for (k, code) in OPS.iter().enumerate() {
-        builder.assert_bool(l[FLAGS + k]);
-        active += e(FLAGS + k);
-        op += AB::Expr::from_u32(*code as u32) * e(FLAGS + k);
-    }
-    builder.assert_bool(active.clone());
+    let (active, op) = operation_flags(builder, &l, FLAGS, &OPS);
     // Inactive rows are zero, so every row has exactly one witness.
     for cell in A..LOGIC_WIDTH {
         builder.assert_zero((AB::Expr::ONE - active.clone()) * e(cell));

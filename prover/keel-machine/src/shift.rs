@@ -29,7 +29,7 @@ use p3_field::PrimeCharacteristicRing;
 use p3_lookup::{InteractionBuilder, LookupBus};
 use p3_matrix::dense::RowMajorMatrix;
 
-use crate::alu::{bytes, receive_request, AluOpcode, AluPortRows, BYTE_PAIR_BUS};
+use crate::alu::{bytes, operation_flags, receive_request, AluOpcode, AluPortRows, BYTE_PAIR_BUS};
 use crate::fixed::{bytes_trace, BYTES_MULTIPLICITIES};
 use crate::flag_count;
 
@@ -157,11 +157,7 @@ pub(crate) fn eval_shift<AB: PermutationAirBuilder + InteractionBuilder>(builder
     let one = AB::Expr::ONE;
     let byte = AB::Expr::from_u32(256);
     let [sll, srl, sra] = std::array::from_fn(|k| e(FLAGS + k));
-    for k in 0..OPS.len() {
-        builder.assert_bool(l[FLAGS + k]);
-    }
-    let active = sll.clone() + srl.clone() + sra.clone();
-    builder.assert_bool(active.clone());
+    let (active, op) = operation_flags(builder, &l, FLAGS, &OPS);
     let right = srl.clone() + sra.clone();
     // Padding rows are zero but for `pow` (= 2^0 there: its constraint holds on every row).
     for c in (A..SHIFT_WIDTH).filter(|&c| c != POW) {
@@ -249,11 +245,6 @@ pub(crate) fn eval_shift<AB: PermutationAirBuilder + InteractionBuilder>(builder
     }
 
     // The request; c as bytes (c0, c1) and the high half (c_hi, 0).
-    let op = OPS
-        .iter()
-        .enumerate()
-        .map(|(k, code)| AB::Expr::from_u32(*code as u32) * e(FLAGS + k))
-        .fold(AB::Expr::ZERO, |acc, x| acc + x);
     let word = |base: usize| std::array::from_fn(|i| e(base + i));
     let c = [c0, e(C1), e(C_HI), AB::Expr::ZERO];
     receive_request(builder, op, [word(A), word(B), c], active);
